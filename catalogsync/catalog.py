@@ -1,0 +1,267 @@
+"""The canonical, provider-neutral catalog model: what every adapter parses into.
+
+Values are frozen and normalised on construction, so that two catalogs with the same
+meaning compare equal and hash the same, whatever order or number spelling the provider
+used: formats are sets, inputs and prices are sorted by key, amounts are exact
+``Decimal``s with ``1`` and ``1.0`` the same, and attribute values are canonical JSON
+(objects by key, lists treated as sets). No database and no HTTP here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TypeAlias
+
+JSONValue: TypeAlias = (
+    bool | int | Decimal | str | list["JSONValue"] | dict[str, "JSONValue"] | None
+)
+
+FORMAT_KINDS = ("audio", "video", "image", "text", "other")
+
+# Extensions by kind, for providers that list formats without saying what they are
+# (AudioShake's `outputFormats`; its FAQ names wav/aiff/flac/mp3 audio, mp4 video,
+# json/srt/txt text).
+_KIND_BY_FORMAT = {
+    **dict.fromkeys(("wav", "aiff", "aif", "flac", "mp3", "aac", "m4a", "ogg", "opus"), "audio"),
+    **dict.fromkeys(("mp4", "mov", "webm", "mkv", "avi"), "video"),
+    **dict.fromkeys(("png", "jpg", "jpeg", "webp", "gif"), "image"),
+    **dict.fromkeys(("json", "srt", "txt", "vtt", "csv", "xml", "midi", "mid"), "text"),
+}
+
+
+def infer_format_kind(name: str) -> str:
+    """Return the kind of a format known only by its name (``other`` when unknown)."""
+    return _KIND_BY_FORMAT.get(name.strip().lower(), "other")
+
+
+def canonical_decimal(value: Decimal) -> str:
+    """Return the shortest plain-notation spelling of ``value`` (``1.0`` -> ``1``, never ``1E+2``).
+
+    Works digit by digit, without a decimal context, so no precision is ever lost.
+    """
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {value}")
+    if value == value.to_integral_value():
+        return str(int(value))
+    text = format(value, "f")
+    return text.rstrip("0")
+
+
+def normalize_json(value: object) -> JSONValue:
+    """Return ``value`` as canonical JSON data: sorted objects, set-like lists, exact numbers."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float | Decimal):
+        number = Decimal(str(value)) if isinstance(value, float) else value
+        text = canonical_decimal(number)
+        return int(text) if "." not in text else Decimal(text)
+    if isinstance(value, Mapping):
+        return {
+            str(k): normalize_json(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [normalize_json(v) for v in value]
+        return sorted(items, key=_json_sort_key)
+    raise TypeError(f"not JSON data: {type(value).__name__}")
+
+
+def _json_sort_key(value: JSONValue) -> tuple[int, Decimal, str]:
+    if isinstance(value, bool) or value is None:
+        return (0, Decimal(int(bool(value))), "")
+    if isinstance(value, int | Decimal):
+        return (1, Decimal(value), "")
+    if isinstance(value, str):
+        return (2, Decimal(0), value)
+    return (3, Decimal(0), dumps_canonical(value))
+
+
+def dumps_canonical(value: JSONValue) -> str:
+    """Serialise normalised JSON data deterministically (sorted keys, no spaces, exact decimals)."""
+    if isinstance(value, Decimal):
+        return canonical_decimal(value)
+    if isinstance(value, dict):
+        inner = ",".join(
+            f"{json.dumps(k, ensure_ascii=False)}:{dumps_canonical(v)}"
+            for k, v in sorted(value.items())
+        )
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(dumps_canonical(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def loads_exact(text: str | bytes) -> object:
+    """Parse JSON keeping every number exact (floats become ``Decimal``); NaN/Infinity refused."""
+
+    def refuse_constant(name: str) -> object:
+        raise ValueError(f"{name} is not a valid JSON number")
+
+    return json.loads(text, parse_float=Decimal, parse_constant=refuse_constant)
+
+
+@dataclass(frozen=True, order=True)
+class Format:
+    """A file format, e.g. ``Format("audio", "wav")``; names are lower case."""
+
+    kind: str
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in FORMAT_KINDS:
+            raise ValueError(f"unknown format kind {self.kind!r}; expected one of {FORMAT_KINDS}")
+        name = self.name.strip().lower()
+        if not name:
+            raise ValueError("a format needs a name")
+        object.__setattr__(self, "name", name)
+
+    @property
+    def label(self) -> str:
+        """``kind/name``, as used in diffs."""
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """One input a model accepts, with the formats allowed for it."""
+
+    input_id: str
+    description: str | None = None
+    required: bool | None = None
+    task_fields: tuple[str, ...] = ()
+    formats: frozenset[Format] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "task_fields", tuple(sorted(set(self.task_fields))))
+        object.__setattr__(self, "formats", frozenset(self.formats))
+
+
+@dataclass(frozen=True)
+class Price:
+    """One price point: ``amount`` ``unit`` for ``price_type`` (and ``variant``, or ``""``)."""
+
+    price_type: str
+    variant: str
+    unit: str
+    amount: Decimal
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", Decimal(canonical_decimal(self.amount)))
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What identifies this price within a model."""
+        return (self.price_type, self.variant, self.unit)
+
+    @property
+    def label(self) -> str:
+        """``price.<type>[.<variant>]``, the field name used in diffs."""
+        return f"price.{self.price_type}" + (f".{self.variant}" if self.variant else "")
+
+
+@dataclass(frozen=True)
+class Model:
+    """One model of a provider's catalog, as it stands in one catalog version."""
+
+    model_id: str
+    name: str | None = None
+    category: str | None = None
+    description: str | None = None
+    access: str | None = None
+    inputs: tuple[ModelInput, ...] = ()
+    output_formats: frozenset[Format] = frozenset()
+    prices: tuple[Price, ...] = ()
+    attributes: Mapping[str, JSONValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.model_id:
+            raise ValueError("a model needs an id")
+        inputs = tuple(sorted(self.inputs, key=lambda i: i.input_id))
+        _require_unique((i.input_id for i in inputs), f"model {self.model_id}: input")
+        prices = tuple(sorted(self.prices, key=lambda p: p.key))
+        _require_unique((p.key for p in prices), f"model {self.model_id}: price")
+        object.__setattr__(self, "inputs", inputs)
+        object.__setattr__(self, "prices", prices)
+        object.__setattr__(self, "output_formats", frozenset(self.output_formats))
+        attributes = normalize_json(dict(self.attributes))
+        assert isinstance(attributes, dict)
+        object.__setattr__(self, "attributes", attributes)
+
+    def canonical(self) -> dict[str, JSONValue]:
+        """Return this model as canonical JSON data (the input of ``content_hash``)."""
+        return {
+            "id": self.model_id,
+            "name": self.name,
+            "category": self.category,
+            "description": self.description,
+            "access": self.access,
+            "inputs": [
+                {
+                    "id": i.input_id,
+                    "description": i.description,
+                    "required": i.required,
+                    "task_fields": list(i.task_fields),
+                    "formats": [f.label for f in sorted(i.formats)],
+                }
+                for i in self.inputs
+            ],
+            "output_formats": [f.label for f in sorted(self.output_formats)],
+            "prices": [
+                {"type": p.price_type, "variant": p.variant, "unit": p.unit, "amount": p.amount}
+                for p in self.prices
+            ],
+            "attributes": dict(self.attributes),
+        }
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical form: equal for models with the same meaning."""
+        return _sha256(dumps_canonical(self.canonical()))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A provider's whole catalog at one moment. ``upstream_version`` is the provider's own."""
+
+    provider: str
+    models: tuple[Model, ...]
+    upstream_version: str | None = None
+
+    def __post_init__(self) -> None:
+        models = tuple(sorted(self.models, key=lambda m: m.model_id))
+        _require_unique((m.model_id for m in models), f"{self.provider}: model")
+        object.__setattr__(self, "models", models)
+
+    def by_id(self) -> dict[str, Model]:
+        """Return the models keyed by their provider id."""
+        return {m.model_id: m for m in self.models}
+
+    def content_hash(self) -> str:
+        """SHA-256 over the models' hashes; the provider's own version does not count.
+
+        Equal for catalogs with the same content, whatever the order of lists or the
+        spelling of numbers in the payloads they came from.
+        """
+        return hash_model_hashes((m.model_id, m.content_hash()) for m in self.models)
+
+
+def hash_model_hashes(pairs: Iterable[tuple[str, str]]) -> str:
+    """Combine per-model hashes into the catalog hash (``pairs`` in any order)."""
+    lines = sorted(f"{model_id}\t{digest}" for model_id, digest in pairs)
+    return _sha256("\n".join(lines))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _require_unique(keys: Iterable[object], what: str) -> None:
+    seen: set[object] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"{what} {key!r} appears twice")
+        seen.add(key)

@@ -1,0 +1,315 @@
+"""The ``catalogsync`` command: parse arguments, call the library, print, pick the exit code.
+
+Exit codes: 0 success; 1 at least one provider failed, or the database failed;
+2 usage or configuration error (including a database that needs ``db upgrade``).
+Data goes to stdout (one JSON document with ``--format json``), logs to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from catalogsync import __version__
+from catalogsync.config import Settings, find_config_file, load_settings
+from catalogsync.db.migrate import require_current_schema, upgrade
+from catalogsync.db.session import make_engine
+from catalogsync.errors import CatalogSyncError, ConfigError, SchemaNotReadyError
+from catalogsync.logs import configure_logging
+from catalogsync.providers import default_base_urls
+from catalogsync.queries import list_versions, load_catalog, table_counts
+from catalogsync.render import (
+    console,
+    counts_table,
+    model_dict,
+    models_table,
+    outcome_dict,
+    outcomes_table,
+    print_json,
+    version_dict,
+    versions_table,
+)
+from catalogsync.sync import SyncOutcome, import_payload, sync_providers
+
+DEMO_DATABASE_URL = "sqlite:///catalogsync-demo.db"
+
+Handler = Callable[["App", argparse.Namespace], int]
+
+
+class App:
+    """What a command needs, built lazily from the global options."""
+
+    def __init__(self, args: argparse.Namespace, out: IO[str]) -> None:
+        self.args = args
+        self.out = out
+
+    @cached_property
+    def settings(self) -> Settings:
+        path = find_config_file(self.args.config, os.environ, Path.cwd())
+        return load_settings(path, os.environ, default_base_urls())
+
+    @cached_property
+    def engine(self) -> Engine:
+        url = self.args.database_url or self.settings.database_url
+        return make_engine(url)
+
+    def close(self) -> None:
+        """Release the database connections, if any were opened."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+    def ready_engine(self) -> Engine:
+        """The engine, after checking that the schema is current."""
+        require_current_schema(self.engine)
+        return self.engine
+
+
+def cmd_db_upgrade(app: App, args: argparse.Namespace) -> int:
+    before, after = upgrade(app.engine)
+    url = app.engine.url.render_as_string(hide_password=True)
+    if before == after:
+        print(f"database {url} is already at revision {after}", file=app.out)
+    else:
+        print(f"database {url} upgraded from {before or 'empty'} to {after}", file=app.out)
+    return 0
+
+
+def cmd_sync(app: App, args: argparse.Namespace) -> int:
+    outcomes = sync_providers(
+        app.ready_engine(), app.settings, args.providers, allow_mass_removal=args.allow_mass_removal
+    )
+    return _print_outcomes(app, args, outcomes)
+
+
+def cmd_import(app: App, args: argparse.Namespace) -> int:
+    if args.file == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        try:
+            raw = Path(args.file).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {args.file}: {exc.strerror}") from None
+    observed_at = args.observed_at or datetime.now(UTC)
+    outcome = import_payload(
+        app.ready_engine(),
+        app.settings,
+        args.provider,
+        raw,
+        observed_at,
+        allow_mass_removal=args.allow_mass_removal,
+    )
+    return _print_outcomes(app, args, [outcome])
+
+
+def cmd_versions(app: App, args: argparse.Namespace) -> int:
+    with app.ready_engine().connect() as conn:
+        rows = list_versions(conn, args.provider)
+    if args.format == "json":
+        print_json([version_dict(r) for r in rows], app.out)
+    else:
+        console(app.out).print(versions_table(rows))
+    return 0
+
+
+def cmd_models(app: App, args: argparse.Namespace) -> int:
+    engine = app.ready_engine()
+    names = [args.provider] if args.provider else list(app.settings.providers)
+    with engine.connect() as conn:
+        catalogs = [load_catalog(conn, name) for name in names]
+    if args.format == "json":
+        print_json([model_dict(c.provider, m) for c in catalogs for m in c.models], app.out)
+    else:
+        console(app.out).print(models_table(catalogs, "current models"))
+    return 0
+
+
+def cmd_demo(app: App, args: argparse.Namespace) -> int:
+    engine = make_engine(args.database_url or DEMO_DATABASE_URL)
+    try:
+        return _demo(app, engine)
+    finally:
+        engine.dispose()
+
+
+def _demo(app: App, engine: Engine) -> int:
+    from catalogsync.samples import sample_transport
+
+    upgrade(engine)
+    outcomes = sync_providers(
+        engine, app.settings, (), transport=sample_transport(), require_keys=False, trigger="demo"
+    )
+    out = console(app.out)
+    out.print(outcomes_table(outcomes))
+    with engine.connect() as conn:
+        out.print(counts_table(table_counts(conn)))
+        out.print(
+            models_table([load_catalog(conn, o.provider) for o in outcomes], "current models")
+        )
+    url = engine.url.render_as_string(hide_password=True)
+    out.print(f"The demo database is {url}: query it with SQL, e.g. SELECT * FROM current_prices;")
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _print_outcomes(app: App, args: argparse.Namespace, outcomes: Sequence[SyncOutcome]) -> int:
+    if args.format == "json":
+        print_json([outcome_dict(o) for o in outcomes], app.out)
+    else:
+        console(app.out).print(outcomes_table(outcomes))
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def parse_timestamp(text: str) -> datetime:
+    """ISO 8601 date or time (UTC when no offset is given), or ``@<unix seconds>``."""
+    try:
+        if text.startswith("@"):
+            return datetime.fromtimestamp(float(text[1:]), UTC)
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a timestamp: {text!r} (use ISO 8601, e.g. 2026-01-31T12:00:00Z)"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # On subcommands the defaults are SUPPRESS, so an option given before the command
+    # name is not reset by the subparser: both `catalogsync --config c.toml sync` and
+    # `catalogsync sync --config c.toml` work.
+    default: Any = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--config", metavar="PATH", default=default, help="configuration file (TOML)"
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        default=default,
+        help="database URL, overriding the configuration",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0 if top else argparse.SUPPRESS,
+        help="more logging",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="warnings only",
+    )
+
+
+def _format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = argparse.ArgumentParser(
+        prog="catalogsync",
+        description="Pull AI and media model catalogs into normalized, versioned tables.",
+    )
+    parser.add_argument("--version", action="version", version=f"catalogsync {__version__}")
+    _global_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, top=False)
+
+    def add(sub: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        command: argparse.ArgumentParser = sub.add_parser(
+            name, parents=[common], help=help_text, description=help_text
+        )
+        command.set_defaults(handler=handler)
+        return command
+
+    db = commands.add_parser(
+        "db", help="manage the database schema", description="Manage the database schema."
+    )
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    add(
+        db_commands,
+        "upgrade",
+        cmd_db_upgrade,
+        "create or migrate the database to the newest schema",
+    )
+
+    sync = add(commands, "sync", cmd_sync, "pull each enabled provider (or those named) once")
+    sync.add_argument(
+        "providers", nargs="*", metavar="PROVIDER", help="providers to sync (default: all enabled)"
+    )
+    sync.add_argument(
+        "--allow-mass-removal",
+        action="store_true",
+        help="store a catalog even if it removes more than the allowed share of current models",
+    )
+    _format_option(sync)
+
+    imp = add(
+        commands,
+        "import",
+        cmd_import,
+        "store a saved catalog payload as if it had been fetched then",
+    )
+    imp.add_argument("provider", metavar="PROVIDER")
+    imp.add_argument("file", metavar="FILE", help="the saved payload ('-' for standard input)")
+    imp.add_argument(
+        "--observed-at",
+        type=parse_timestamp,
+        metavar="TIMESTAMP",
+        help="when the payload was fetched (ISO 8601, UTC unless an offset is given; default: now)",
+    )
+    imp.add_argument("--allow-mass-removal", action="store_true", help="as for sync")
+    _format_option(imp)
+
+    versions = add(commands, "versions", cmd_versions, "list catalog versions")
+    versions.add_argument("provider", nargs="?", metavar="PROVIDER")
+    _format_option(versions)
+
+    models = add(commands, "models", cmd_models, "list the current catalog")
+    models.add_argument("provider", nargs="?", metavar="PROVIDER")
+    _format_option(models)
+
+    add(
+        commands,
+        "demo",
+        cmd_demo,
+        "offline demo: sync the bundled sample payloads into a SQLite database and show the result",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    configure_logging(-1 if args.quiet else args.verbose)
+    app = App(args, out or sys.stdout)
+    try:
+        return int(args.handler(app, args))
+    except (ConfigError, SchemaNotReadyError) as exc:
+        print(f"catalogsync: error: {exc}", file=sys.stderr)
+        return 2
+    except CatalogSyncError as exc:
+        print(f"catalogsync: error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        print(
+            f"catalogsync: database error: {detail[0] if detail else type(exc).__name__}",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        app.close()

@@ -1,0 +1,1 @@
+"""Everything that knows about the relational schema: tables, column types, views, sessions."""

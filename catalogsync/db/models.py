@@ -1,0 +1,262 @@
+"""The relational schema: typed tables on one ``DeclarativeBase``.
+
+History is kept SCD type 2 on every normalized table (models, model_inputs,
+model_input_formats, model_output_formats, prices, model_attributes): a row that stops
+being true is closed, with ``valid_to`` and ``closed_in_version_id`` set, and a new row is
+opened. Nothing else is ever updated, and nothing is deleted. The current state is the set
+of rows whose ``valid_to`` is NULL; a partial unique index per table guarantees one current
+row per key, whatever concurrent writers do.
+
+Child rows name their model by ``(provider_id, model_id)``, the provider's own id, not by
+a ``models.id``: a model's state row changes whenever anything about it changes, and its
+children must not be rewritten each time.
+
+Tables are plural snake_case, classes singular.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from catalogsync.catalog import FORMAT_KINDS
+from catalogsync.db.types import ExactDecimal, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SYNC_STATUSES = ("running", "succeeded", "unchanged", "failed", "abandoned")
+
+# A bigint on PostgreSQL, but SQLite only auto-increments a column declared INTEGER.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Provider(Base):
+    """A catalog source, by its lower-case name."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CatalogVersion(Base):
+    """One distinct catalog content of a provider, with the raw payload it came from."""
+
+    __tablename__ = "catalog_versions"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "version"),
+        Index(None, "provider_id", "fetched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content_hash: Mapped[str] = mapped_column(String(64))
+    upstream_version: Mapped[str | None] = mapped_column(String(255))
+    model_count: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    raw_encoding: Mapped[str] = mapped_column(String(16))
+    raw_payload: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SyncRun(Base):
+    """One attempt to sync (or import) a provider, whatever its outcome."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in SYNC_STATUSES) + ")", name="status"
+        ),
+        Index(None, "provider_id", "started_at"),
+        Index(None, "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    trigger: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    catalog_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_versions.id"))
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    models_added: Mapped[int | None] = mapped_column(Integer)
+    models_removed: Mapped[int | None] = mapped_column(Integer)
+    models_changed: Mapped[int | None] = mapped_column(Integer)
+    prices_changed: Mapped[int | None] = mapped_column(Integer)
+
+
+class Format(Base):
+    """A distinct file format; not versioned: a format is what it is."""
+
+    __tablename__ = "formats"
+    __table_args__ = (
+        UniqueConstraint("kind", "name"),
+        CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in FORMAT_KINDS) + ")", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class History:
+    """Validity columns shared by every SCD type 2 table."""
+
+    # sort_order: the key first and the validity last, for analysts' `SELECT *`.
+    @declared_attr
+    def provider_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy passes the class
+        return mapped_column(ForeignKey("providers.id"), sort_order=-10)
+
+    model_id: Mapped[str] = mapped_column(String(255), sort_order=-9)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime(), sort_order=10)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime(), sort_order=11)
+
+    @declared_attr
+    def opened_in_version_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("catalog_versions.id"), sort_order=12)
+
+    @declared_attr
+    def closed_in_version_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("catalog_versions.id"), sort_order=13)
+
+
+def _current_unique(table: str, *columns: str) -> Index:
+    """One open row per key: unique over ``columns`` among rows with ``valid_to IS NULL``."""
+    where = text("valid_to IS NULL")
+    return Index(
+        f"uq_{table}_current",
+        *columns,
+        unique=True,
+        postgresql_where=where,
+        sqlite_where=where,
+    )
+
+
+def _by_model(table: str) -> Index:
+    """History of one model, in time order (also serves ``valid_to IS NULL`` scans)."""
+    return Index(f"ix_{table}_model", "provider_id", "model_id", "valid_from")
+
+
+class Model(History, Base):
+    """A model's state over time; any change to the model, children included, opens a new row."""
+
+    __tablename__ = "models"
+    __table_args__ = (
+        _current_unique("models", "provider_id", "model_id"),
+        _by_model("models"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, sort_order=-20)
+    name: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    access: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ModelInput(History, Base):
+    """An accepted input of a model over time."""
+
+    __tablename__ = "model_inputs"
+    __table_args__ = (
+        _current_unique("model_inputs", "provider_id", "model_id", "input_id"),
+        _by_model("model_inputs"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, sort_order=-20)
+    input_id: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    required: Mapped[bool | None] = mapped_column(Boolean)
+    task_fields: Mapped[str] = mapped_column(Text)  # canonical JSON list
+
+
+class ModelInputFormat(History, Base):
+    """A format accepted by one input of a model, over time."""
+
+    __tablename__ = "model_input_formats"
+    __table_args__ = (
+        _current_unique("model_input_formats", "provider_id", "model_id", "input_id", "format_id"),
+        _by_model("model_input_formats"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, sort_order=-20)
+    input_id: Mapped[str] = mapped_column(String(255))
+    format_id: Mapped[int] = mapped_column(ForeignKey("formats.id"))
+
+
+class ModelOutputFormat(History, Base):
+    """A format a model can produce, over time."""
+
+    __tablename__ = "model_output_formats"
+    __table_args__ = (
+        _current_unique("model_output_formats", "provider_id", "model_id", "format_id"),
+        _by_model("model_output_formats"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, sort_order=-20)
+    format_id: Mapped[int] = mapped_column(ForeignKey("formats.id"))
+
+
+class Price(History, Base):
+    """A price point of a model over time, keyed by type, variant and unit."""
+
+    __tablename__ = "prices"
+    __table_args__ = (
+        _current_unique("prices", "provider_id", "model_id", "price_type", "variant", "unit"),
+        _by_model("prices"),
+        Index(None, "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, sort_order=-20)
+    price_type: Mapped[str] = mapped_column(String(64))
+    variant: Mapped[str] = mapped_column(String(255))
+    unit: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal())
+
+
+class ModelAttribute(History, Base):
+    """Any other fact about a model (limits, languages, capability flags...), over time."""
+
+    __tablename__ = "model_attributes"
+    __table_args__ = (
+        _current_unique("model_attributes", "provider_id", "model_id", "name"),
+        _by_model("model_attributes"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, sort_order=-20)
+    name: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(Text)  # canonical JSON
+
+
+HISTORY_TABLES = (Model, ModelInput, ModelInputFormat, ModelOutputFormat, Price, ModelAttribute)

@@ -1,0 +1,54 @@
+"""Engines: one function that knows each database's connection quirks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from catalogsync.errors import ConfigError
+
+
+def normalize_url(url: str) -> URL:
+    """Parse a SQLAlchemy URL; plain ``postgresql://`` means psycopg 3, the driver we ship."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"not a database URL: {url!r}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://"
+        )
+    return parsed
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Return an engine for ``url`` with foreign keys, WAL and a busy timeout on SQLite."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, decide when transactions begin (pysqlite's own
+    # handling defers BEGIN and breaks savepoints), and turn on what SQLite leaves off.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
+    # timeout instead of one failing half-way with "database is locked".
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

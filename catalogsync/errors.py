@@ -1,0 +1,121 @@
+"""The whole exception tree of catalogsync.
+
+Every error the package raises on purpose derives from ``CatalogSyncError``; ``cli.py``
+is the only place that maps them to exit codes::
+
+    CatalogSyncError
+    ├── ConfigError                  bad settings or usage (exit 2)
+    ├── DatabaseError                the database is unreachable or not migrated
+    │   └── SchemaNotReadyError      run `catalogsync db upgrade` first
+    ├── ProviderError                anything that went wrong talking to a provider
+    │   ├── TransientProviderError   timeouts, connection errors, 429, 5xx: worth a retry
+    │   └── PermanentProviderError   other 4xx, bad key, Akool ``code`` != 1000
+    │       └── AuthenticationError  401/403: the key is missing, wrong or revoked
+    ├── PayloadError                 not a valid catalog (names provider and JSON path)
+    ├── MassRemovalError             a catalog would remove too many current models
+    └── ImportOrderError             an import is older than the newest stored version
+
+Messages are built in ``__init__`` from ids so that every raise site reads the same and
+no secret can slip into a message by accident: provider errors never carry headers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class CatalogSyncError(Exception):
+    """Base of every error catalogsync raises on purpose."""
+
+
+class ConfigError(CatalogSyncError):
+    """The configuration or the command line is wrong."""
+
+
+class DatabaseError(CatalogSyncError):
+    """The database cannot be used."""
+
+
+class SchemaNotReadyError(DatabaseError):
+    """The database schema is missing or older than this version of catalogsync."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        self.current = current
+        self.head = head
+        state = "has no catalogsync schema" if current is None else f"is at revision {current}"
+        super().__init__(
+            f"the database {state}, this catalogsync needs {head}: run `catalogsync db upgrade`"
+        )
+
+
+class ProviderError(CatalogSyncError):
+    """A provider could not be fetched."""
+
+    def __init__(self, provider: str, message: str) -> None:
+        self.provider = provider
+        super().__init__(f"{provider}: {message}")
+
+
+class TransientProviderError(ProviderError):
+    """A failure that may go away on its own (timeout, connection error, 429, 5xx)."""
+
+    def __init__(self, provider: str, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(provider, message)
+
+
+class PermanentProviderError(ProviderError):
+    """A failure that a retry will not fix (4xx other than 429, provider error codes)."""
+
+
+class AuthenticationError(PermanentProviderError):
+    """The provider refused the API key."""
+
+    def __init__(self, provider: str, status_code: int) -> None:
+        self.status_code = status_code
+        super().__init__(
+            provider,
+            f"authentication failed (HTTP {status_code}): check the API key "
+            "(the key itself is never printed)",
+        )
+
+
+class PayloadError(CatalogSyncError):
+    """A payload does not validate; names the provider, the JSON path and what is wrong."""
+
+    def __init__(
+        self, provider: str, path: str, message: str, *, model_id: str | None = None
+    ) -> None:
+        self.provider = provider
+        self.path = path
+        self.reason = message
+        self.model_id = model_id
+        where = f"{path}: " if path else ""
+        model = f" (model {model_id!r})" if model_id else ""
+        super().__init__(f"{provider}: invalid payload{model}: {where}{message}")
+
+
+class MassRemovalError(CatalogSyncError):
+    """A new catalog would remove more than the allowed share of the current models."""
+
+    def __init__(self, provider: str, removed: int, current: int, max_fraction: float) -> None:
+        self.provider = provider
+        self.removed = removed
+        self.current = current
+        self.max_fraction = max_fraction
+        super().__init__(
+            f"{provider}: refusing a catalog that removes {removed} of {current} current models "
+            f"(more than {max_fraction:.0%}); pass --allow-mass-removal if this is intended"
+        )
+
+
+class ImportOrderError(CatalogSyncError):
+    """An import is dated before the newest stored version of its provider."""
+
+    def __init__(self, provider: str, observed_at: datetime, newest: datetime) -> None:
+        self.provider = provider
+        super().__init__(
+            f"{provider}: cannot import a catalog observed at {observed_at.isoformat()}: "
+            f"the newest stored version is from {newest.isoformat()}, and history is only "
+            "appended; import archives oldest first"
+        )

@@ -1,0 +1,209 @@
+"""Akool adapter: the video generation models (image to video, text to video, face swap).
+
+Source: "AI Model", https://docs.akool.com/ai-tools-suite/aimodel
+(``GET https://openapi.akool.com/api/open/v4/aigModel/list?types[]=1501&types[]=1502``,
+header ``x-api-key``). Quirks:
+
+- HTTP 200 does not mean success: a ``code`` other than 1000 is an error that ``msg``
+  explains, raised as ``PermanentProviderError``.
+- ``types[]`` is a required, repeated query parameter (option ``types``, default 1501
+  image to video, 1502 text to video, 2101 character face swap). The same model (same
+  ``value``) may be listed under several types: it is one model whose attribute
+  ``types`` lists them all; the first listing wins for everything else, and prices are
+  the union over the listings (two prices for one resolution are an error).
+- Prices sit on each resolution as ``unit_credit`` (the page's attribute table forgets
+  it, its example shows it): one ``unit`` price in credits per resolution.
+- ``provider`` is the upstream vendor (akool, seedance, minimax, vidu...), kept as an
+  attribute; ``generate_audio`` may be null, and null is kept.
+- The payload names no file formats, so inputs carry none; they are derived from the
+  type's documented meaning only.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import Field
+
+from catalogsync.catalog import Catalog, Model, ModelInput, Price
+from catalogsync.config import ProviderSettings
+from catalogsync.errors import ConfigError, PayloadError, PermanentProviderError
+from catalogsync.http import get_bytes
+from catalogsync.providers.base import (
+    Amount,
+    Id,
+    Payload,
+    find_duplicate,
+    load_json,
+    option_list,
+    reject_unknown_options,
+    validate,
+)
+
+DEFAULT_TYPES = (1501, 1502, 2101)
+SUCCESS_CODE = 1000
+
+# What the page says each type means; an unknown type derives no input.
+_INPUT_BY_TYPE = {
+    1501: ModelInput("image", description="Image to animate (image to video)"),
+    1502: ModelInput("prompt", description="Text description of the video (text to video)"),
+    2101: ModelInput("video", description="Character video to face-swap (character faceswap)"),
+}
+_DERIVED = ("types", "resolutions")
+
+
+class _Resolution(Payload):
+    label: str | None = None
+    value: Id
+    width: int | None = None
+    height: int | None = None
+    unit_credit: Amount | None = None
+
+
+class _Item(Payload):
+    sort: int | None = None
+    group: str | None = None
+    provider: str | None = None
+    label: str | None = None
+    description: str | None = None
+    type: int
+    value: Id
+    resolution_list: list[_Resolution] = Field(default_factory=list, alias="resolutionList")
+    is_pro: bool | None = Field(default=None, alias="isPro")
+    generate_audio: bool | None = None
+    # Amount: any finite, non-negative number, kept exact (``5`` and ``5.0`` alike).
+    duration_list: list[Amount] | None = Field(default=None, alias="durationList")
+    requires_pay: bool | None = Field(default=None, alias="requiresPay")
+    supported_last_frame: bool | None = Field(default=None, alias="supportedLastFrame")
+    supported_extend_prompt: bool | None = Field(default=None, alias="supportedExtendPrompt")
+    max_image_count: int | None = Field(default=None, alias="maxImageCount")
+    max_count: int | None = Field(default=None, alias="maxCount")
+
+
+class _Status(Payload):
+    code: int
+    msg: str | None = None
+
+
+class _Envelope(_Status):
+    data: list[_Item]
+
+
+# Fields that become columns of the canonical model (or prices) rather than attributes.
+_MAPPED = {"group", "label", "description", "type", "value", "resolution_list"}
+
+
+class AkoolProvider:
+    """Adapter for Akool's ``GET /api/open/v4/aigModel/list``."""
+
+    name: ClassVar[str] = "akool"
+    default_base_url: ClassVar[str] = "https://openapi.akool.com"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        reject_unknown_options(self.name, settings.options, {"types"})
+        self._types: list[int] = []
+        for value in option_list(self.name, settings.options, "types", DEFAULT_TYPES):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"[providers.{self.name}] types must be whole numbers")
+            if value not in self._types:
+                self._types.append(value)
+        self._settings = settings
+
+    def fetch(self, client: httpx.Client) -> bytes:
+        """Fetch the models of every configured type in one request."""
+        key = self._settings.api_key
+        headers = {"x-api-key": key.reveal()} if key is not None else {}
+        url = self._settings.base_url.rstrip("/") + "/api/open/v4/aigModel/list"
+        params = [("types[]", t) for t in self._types]
+        return get_bytes(client, self.name, url, headers=headers, params=params)
+
+    def parse(self, raw: bytes) -> Catalog:
+        """Validate an ``aigModel/list`` response into a catalog."""
+        try:
+            data = load_json(self.name, raw)
+            status = validate(self.name, _Status, data)
+            if status.code != SUCCESS_CODE:
+                raise PermanentProviderError(
+                    self.name, f"API error code {status.code}: {status.msg}"
+                )
+            items = validate(self.name, _Envelope, data).data
+            listings: dict[str, list[int]] = {}
+            seen: dict[tuple[str, int], int] = {}
+            for index, item in enumerate(items):
+                first = seen.setdefault((item.value, item.type), index)
+                if first != index:
+                    raise PayloadError(
+                        self.name,
+                        f"data[{index}].value",
+                        f"duplicate id {item.value!r} for type {item.type} "
+                        f"(first at data[{first}])",
+                        model_id=item.value,
+                    )
+                listings.setdefault(item.value, []).append(index)
+            models = [self._model(items, indexes) for indexes in listings.values()]
+            return Catalog(self.name, tuple(models))
+        except RecursionError:
+            raise PayloadError(self.name, "", "nested too deeply") from None
+
+    def _model(self, items: list[_Item], indexes: list[int]) -> Model:
+        """One model from all its listings (``items[i]`` for ``i`` in ``indexes``)."""
+        first = items[indexes[0]]
+        path = f"data[{indexes[0]}]"
+        clash = sorted(set(_DERIVED) & set(first.extras()))
+        if clash:
+            raise PayloadError(
+                self.name,
+                f"{path}.{clash[0]}",
+                "unknown field clashes with the attribute of the same name",
+                model_id=first.value,
+            )
+        resolutions: dict[str, dict[str, Any]] = {}
+        prices: dict[str, tuple[Decimal, int]] = {}
+        for index in indexes:
+            resolution_list = items[index].resolution_list
+            duplicate = find_duplicate([r.value for r in resolution_list])
+            if duplicate is not None:
+                raise PayloadError(
+                    self.name,
+                    f"data[{index}].resolutionList[{duplicate[1]}].value",
+                    f"duplicate resolution {resolution_list[duplicate[1]].value!r} "
+                    f"(first at resolutionList[{duplicate[0]}])",
+                    model_id=first.value,
+                )
+            for position, resolution in enumerate(resolution_list):
+                resolutions.setdefault(
+                    resolution.value,
+                    resolution.model_dump(exclude_unset=True, exclude={"unit_credit"}),
+                )
+                if resolution.unit_credit is None:
+                    continue
+                amount, source = prices.setdefault(
+                    resolution.value, (resolution.unit_credit, index)
+                )
+                if amount != resolution.unit_credit:
+                    raise PayloadError(
+                        self.name,
+                        f"data[{index}].resolutionList[{position}].unit_credit",
+                        f"{resolution.unit_credit} credits for {resolution.value!r} conflicts "
+                        f"with data[{source}], which lists {amount}",
+                        model_id=first.value,
+                    )
+        types = sorted({items[i].type for i in indexes})
+        attributes = first.model_dump(by_alias=True, exclude_unset=True, exclude=_MAPPED)
+        attributes.update(types=types, resolutions=list(resolutions.values()))
+        try:
+            return Model(
+                model_id=first.value,
+                name=first.label,
+                category=first.group,
+                description=first.description,
+                inputs=tuple(_INPUT_BY_TYPE[t] for t in types if t in _INPUT_BY_TYPE),
+                prices=tuple(
+                    Price("unit", value, "credits", amount) for value, (amount, _) in prices.items()
+                ),
+                attributes=attributes,
+            )
+        except ValueError as exc:
+            raise PayloadError(self.name, path, str(exc), model_id=first.value) from None

@@ -1,0 +1,148 @@
+"""Reading: queries that return rows or canonical catalogs rebuilt from the history tables.
+
+A catalog "as of version N" is the set of rows opened in a version up to N and not
+closed by N. Version ids grow with version numbers within a provider, so the test is a
+comparison of ids, without a join.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
+
+from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price, loads_exact
+from catalogsync.db import models as t
+
+VERSIONS: Table = t.CatalogVersion.__table__  # type: ignore[assignment]
+PROVIDERS: Table = t.Provider.__table__  # type: ignore[assignment]
+FORMATS: Table = t.Format.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One stored catalog version."""
+
+    provider: str
+    version: int
+    fetched_at: datetime
+    content_hash: str
+    upstream_version: str | None
+    model_count: int
+    source: str
+    id: int
+
+
+def list_versions(conn: Connection, provider: str | None = None) -> list[VersionRow]:
+    """Every catalog version, oldest first per provider."""
+    query = (
+        select(
+            PROVIDERS.c.slug,
+            VERSIONS.c.version,
+            VERSIONS.c.fetched_at,
+            VERSIONS.c.content_hash,
+            VERSIONS.c.upstream_version,
+            VERSIONS.c.model_count,
+            VERSIONS.c.source,
+            VERSIONS.c.id,
+        )
+        .join(PROVIDERS, PROVIDERS.c.id == VERSIONS.c.provider_id)
+        .order_by(PROVIDERS.c.slug, VERSIONS.c.version)
+    )
+    if provider:
+        query = query.where(PROVIDERS.c.slug == provider)
+    return [VersionRow(*row) for row in conn.execute(query)]
+
+
+def find_version(conn: Connection, provider: str, version: int | None = None) -> VersionRow | None:
+    """Version ``version`` of ``provider`` (the newest when ``None``)."""
+    rows = list_versions(conn, provider)
+    if version is None:
+        return rows[-1] if rows else None
+    return next((r for r in rows if r.version == version), None)
+
+
+def table_counts(conn: Connection) -> dict[str, int]:
+    """Row counts of every table, for the demo's summary."""
+    return {
+        table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+        for table in t.Base.metadata.sorted_tables
+    }
+
+
+def load_catalog(conn: Connection, provider: str, version: VersionRow | None = None) -> Catalog:
+    """Rebuild ``provider``'s catalog: the current one, or as it stood at ``version``."""
+    provider_id = conn.execute(select(PROVIDERS.c.id).where(PROVIDERS.c.slug == provider)).scalar()
+    if provider_id is None:
+        return Catalog(provider, ())
+    formats = {
+        fid: Format(kind, name)
+        for fid, kind, name in conn.execute(select(FORMATS.c.id, FORMATS.c.kind, FORMATS.c.name))
+    }
+
+    def rows(cls: type[t.History], *columns: str) -> list[Any]:
+        table: Table = cls.__table__  # type: ignore[attr-defined]
+        query = select(table.c.model_id, *(table.c[c] for c in columns)).where(
+            table.c.provider_id == provider_id, _valid_at(table, version)
+        )
+        return list(conn.execute(query))
+
+    inputs: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for model_id, *rest in rows(t.ModelInput, "input_id", "description", "required", "task_fields"):
+        inputs[model_id].append(tuple(rest))
+    input_formats: dict[tuple[str, str], set[Format]] = defaultdict(set)
+    for model_id, input_id, format_id in rows(t.ModelInputFormat, "input_id", "format_id"):
+        input_formats[(model_id, input_id)].add(formats[format_id])
+    outputs: dict[str, set[Format]] = defaultdict(set)
+    for model_id, format_id in rows(t.ModelOutputFormat, "format_id"):
+        outputs[model_id].add(formats[format_id])
+    prices: dict[str, list[Price]] = defaultdict(list)
+    for model_id, price_type, variant, unit, amount in rows(
+        t.Price, "price_type", "variant", "unit", "amount"
+    ):
+        prices[model_id].append(Price(price_type, variant, unit, Decimal(amount)))
+    attributes: dict[str, dict[str, object]] = defaultdict(dict)
+    for model_id, name, value in rows(t.ModelAttribute, "name", "value"):
+        attributes[model_id][name] = loads_exact(value)
+
+    models = [
+        Model(
+            model_id=model_id,
+            name=name,
+            category=category,
+            description=description,
+            access=access,
+            inputs=tuple(
+                ModelInput(
+                    input_id,
+                    description=input_description,
+                    required=required,
+                    task_fields=tuple(json.loads(task_fields)),
+                    formats=frozenset(input_formats[(model_id, input_id)]),
+                )
+                for input_id, input_description, required, task_fields in inputs[model_id]
+            ),
+            output_formats=frozenset(outputs[model_id]),
+            prices=tuple(prices[model_id]),
+            attributes=attributes[model_id],  # type: ignore[arg-type]
+        )
+        for model_id, name, category, description, access in rows(
+            t.Model, "name", "category", "description", "access"
+        )
+    ]
+    upstream = version.upstream_version if version else None
+    return Catalog(provider, tuple(models), upstream)
+
+
+def _valid_at(table: Table, version: VersionRow | None) -> ColumnElement[bool]:
+    if version is None:
+        return table.c.valid_to.is_(None)
+    return and_(
+        table.c.opened_in_version_id <= version.id,
+        or_(table.c.closed_in_version_id.is_(None), table.c.closed_in_version_id > version.id),
+    )

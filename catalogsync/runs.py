@@ -1,0 +1,103 @@
+"""Bookkeeping of sync attempts: the ``providers`` and ``sync_runs`` rows.
+
+Each step commits on its own, outside the catalog's transaction, so that a failed or
+killed sync still leaves a record of the attempt and why it ended.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from catalogsync.db import models as t
+
+PROVIDERS: Table = t.Provider.__table__  # type: ignore[assignment]
+RUNS: Table = t.SyncRun.__table__  # type: ignore[assignment]
+ERROR_LIMIT = 4000  # characters of an error message kept in sync_runs.error
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """What a finished run changed."""
+
+    added: int | None = None
+    removed: int | None = None
+    changed: int | None = None
+    prices_changed: int | None = None
+
+
+def ensure_provider(engine: Engine, slug: str, now: datetime) -> int:
+    """Return the id of the provider ``slug``, creating its row on first use."""
+    with engine.begin() as conn:
+        found = _provider_id(conn, slug)
+        if found is not None:
+            return found
+    try:
+        with engine.begin() as conn:
+            return int(
+                conn.execute(
+                    insert(PROVIDERS).returning(PROVIDERS.c.id), {"slug": slug, "created_at": now}
+                ).scalar_one()
+            )
+    except IntegrityError:  # another process created it between our two statements
+        with engine.begin() as conn:
+            found = _provider_id(conn, slug)
+            assert found is not None
+            return found
+
+
+def _provider_id(conn: Connection, slug: str) -> int | None:
+    found = conn.execute(select(PROVIDERS.c.id).where(PROVIDERS.c.slug == slug)).scalar()
+    return int(found) if found is not None else None
+
+
+def start_run(engine: Engine, provider_id: int, trigger: str, now: datetime) -> int:
+    """Record that a sync of ``provider_id`` begins; return the run id."""
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                insert(RUNS).returning(RUNS.c.id),
+                {
+                    "provider_id": provider_id,
+                    "trigger": trigger,
+                    "started_at": now,
+                    "status": "running",
+                    "hostname": socket.gethostname()[:255],
+                    "pid": os.getpid(),
+                },
+            ).scalar_one()
+        )
+
+
+def finish_run(
+    engine: Engine,
+    run_id: int,
+    status: str,
+    now: datetime,
+    *,
+    error: str | None = None,
+    version_id: int | None = None,
+    counts: RunCounts | None = None,
+) -> None:
+    """Record how run ``run_id`` ended."""
+    counts = counts or RunCounts()
+    with engine.begin() as conn:
+        conn.execute(
+            update(RUNS)
+            .where(RUNS.c.id == run_id)
+            .values(
+                status=status,
+                finished_at=now,
+                error=error[:ERROR_LIMIT] if error else None,
+                catalog_version_id=version_id,
+                models_added=counts.added,
+                models_removed=counts.removed,
+                models_changed=counts.changed,
+                prices_changed=counts.prices_changed,
+            )
+        )

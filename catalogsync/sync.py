@@ -1,0 +1,246 @@
+"""Orchestration: fetch, validate, store and record each provider's sync. No SQL here.
+
+One provider's failure never stops the others: each gets its own ``sync_runs`` row and
+its own transaction, and a failure rolls that transaction back, leaving the stored
+catalog exactly as it was, and records why.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from catalogsync.config import ProviderSettings, Settings
+from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseError
+from catalogsync.http import build_client
+from catalogsync.providers import Provider, get_provider_class
+from catalogsync.runs import RunCounts, ensure_provider, finish_run, start_run
+from catalogsync.store import store_catalog
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """How one provider's sync (or import) ended."""
+
+    provider: str
+    status: str  # succeeded | unchanged | failed | skipped
+    run_id: int | None = None
+    version: int | None = None
+    model_count: int | None = None
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    prices_changed: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the provider is now up to date (or was deliberately skipped)."""
+        return self.status != "failed"
+
+
+@dataclass(frozen=True)
+class SyncPolicy:
+    """What a sync may do: the mass-removal guard and how the run is labelled."""
+
+    max_removal_fraction: float = 0.5
+    allow_mass_removal: bool = False
+    trigger: str = "sync"
+
+
+def run_sync(
+    engine: Engine,
+    provider: Provider,
+    obtain: Callable[[], bytes],
+    policy: SyncPolicy,
+    *,
+    observed_at: datetime | None = None,
+    clock: Clock = utc_now,
+) -> SyncOutcome:
+    """Obtain a payload, parse it and store it as one recorded run of ``provider``."""
+    started = time.monotonic()
+    name = provider.name
+    try:
+        provider_id = ensure_provider(engine, name, clock())
+        run_id = start_run(engine, provider_id, policy.trigger, clock())
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot record a sync run: {_db_message(exc)}") from exc
+    log.info("sync started", extra={"provider": name, "run_id": run_id})
+    try:
+        raw = obtain()
+        fetched_at = observed_at or clock()
+        catalog = provider.parse(raw)
+        with engine.begin() as conn:
+            result = store_catalog(
+                conn,
+                provider_id,
+                catalog,
+                raw,
+                observed_at=fetched_at,
+                recorded_at=clock(),
+                source=policy.trigger,
+                max_removal_fraction=policy.max_removal_fraction,
+                allow_mass_removal=policy.allow_mass_removal,
+            )
+    except Exception as exc:
+        message = _failure_message(exc)
+        if not isinstance(exc, CatalogSyncError | SQLAlchemyError):
+            log.exception("sync failed unexpectedly", extra={"provider": name, "run_id": run_id})
+        else:
+            log.error("sync failed: %s", message, extra={"provider": name, "run_id": run_id})
+        _record_failure(engine, run_id, message, clock)
+        return SyncOutcome(
+            name, "failed", run_id, error=message, seconds=time.monotonic() - started
+        )
+    counts = RunCounts(result.added, result.removed, result.changed, result.prices_changed)
+    finish_run(engine, run_id, result.status, clock(), version_id=result.version_id, counts=counts)
+    log.info(
+        "sync %s: version %s, %d models (+%d -%d ~%d), %d price changes",
+        result.status,
+        result.version,
+        result.model_count,
+        result.added,
+        result.removed,
+        result.changed,
+        result.prices_changed,
+        extra={"provider": name, "run_id": run_id},
+    )
+    return SyncOutcome(
+        name,
+        result.status,
+        run_id,
+        version=result.version,
+        model_count=result.model_count,
+        added=result.added,
+        removed=result.removed,
+        changed=result.changed,
+        prices_changed=result.prices_changed,
+        seconds=time.monotonic() - started,
+    )
+
+
+def sync_providers(
+    engine: Engine,
+    settings: Settings,
+    names: Sequence[str] = (),
+    *,
+    allow_mass_removal: bool = False,
+    transport: httpx.BaseTransport | None = None,
+    require_keys: bool = True,
+    trigger: str = "sync",
+    clock: Clock = utc_now,
+) -> list[SyncOutcome]:
+    """Sync the named providers (default: every enabled one), each on its own.
+
+    Providers without an API key are skipped with a message; when none is left to run,
+    ``ConfigError`` says which variables to set. ``transport`` and ``require_keys=False``
+    serve the offline demo, whose sample server needs no key.
+    """
+    selected = _select(settings, names)
+    adapters = [get_provider_class(n)(settings.providers[n]) for n in selected]
+    policy = SyncPolicy(settings.max_removal_fraction, allow_mass_removal, trigger)
+    outcomes: list[SyncOutcome] = []
+    runnable = []
+    for adapter in adapters:
+        provider_settings = settings.providers[adapter.name]
+        if require_keys and provider_settings.api_key is None:
+            message = (
+                f"no API key: set {provider_settings.api_key_env} "
+                f"or api_key_file in [providers.{adapter.name}]"
+            )
+            log.warning("skipped: %s", message, extra={"provider": adapter.name})
+            outcomes.append(SyncOutcome(adapter.name, "skipped", error=message))
+        else:
+            runnable.append(adapter)
+    if not runnable:
+        wanted = ", ".join(settings.providers[n].api_key_env for n in selected)
+        raise ConfigError(
+            f"no provider has an API key, so there is nothing to sync: set {wanted} "
+            "(or api_key_file in the configuration); `catalogsync demo` runs offline"
+        )
+    for adapter in runnable:
+        with build_client(settings.providers[adapter.name], transport) as client:
+            outcomes.append(
+                run_sync(engine, adapter, _fetcher(adapter, client), policy, clock=clock)
+            )
+    order = {name: i for i, name in enumerate(selected)}
+    return sorted(outcomes, key=lambda o: order[o.provider])
+
+
+def import_payload(
+    engine: Engine,
+    settings: Settings,
+    name: str,
+    raw: bytes,
+    observed_at: datetime,
+    *,
+    allow_mass_removal: bool = False,
+    clock: Clock = utc_now,
+) -> SyncOutcome:
+    """Store a saved payload of provider ``name`` as if it had been fetched at ``observed_at``."""
+    adapter = get_provider_class(name)(_provider_settings(settings, name))
+    policy = SyncPolicy(settings.max_removal_fraction, allow_mass_removal, "import")
+    return run_sync(engine, adapter, lambda: raw, policy, observed_at=observed_at, clock=clock)
+
+
+def _fetcher(adapter: Provider, client: httpx.Client) -> Callable[[], bytes]:
+    return lambda: adapter.fetch(client)
+
+
+def _select(settings: Settings, names: Sequence[str]) -> list[str]:
+    for name in names:
+        _provider_settings(settings, name)
+    if names:
+        return list(dict.fromkeys(names))  # named explicitly: run even when disabled
+    enabled = [n for n, p in settings.providers.items() if p.enabled]
+    if not enabled:
+        raise ConfigError("every provider is disabled in the configuration; nothing to sync")
+    return enabled
+
+
+def _provider_settings(settings: Settings, name: str) -> ProviderSettings:
+    try:
+        return settings.providers[name]
+    except KeyError:
+        known = ", ".join(settings.providers) or "none"
+        raise ConfigError(f"unknown provider {name!r}; installed: {known}") from None
+
+
+def _failure_message(exc: BaseException) -> str:
+    if isinstance(exc, CatalogSyncError):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        return f"database error: {_db_message(exc)}"
+    return f"internal error: {type(exc).__name__}: {exc}"
+
+
+def _db_message(exc: SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None)
+    text = str(original if original is not None else exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _record_failure(engine: Engine, run_id: int, message: str, clock: Clock) -> None:
+    try:
+        finish_run(engine, run_id, "failed", clock(), error=message)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(
+            f"run {run_id} failed ({message}) and could not be recorded: {_db_message(exc)}"
+        ) from exc

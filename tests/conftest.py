@@ -1,0 +1,134 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL) built by Alembic, a local provider server.
+
+PostgreSQL tests run when CATALOGSYNC_TEST_POSTGRES_URL names a server
+(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and are skipped otherwise;
+.ci/run always sets it. Each test gets a database of its own, copied from a template
+migrated once per session, so tests may commit, run subprocesses and run concurrently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import stamina
+from sqlalchemy import Engine, text
+
+from catalogsync.db.migrate import upgrade
+from catalogsync.db.session import make_engine
+from tests.provider_server import ProviderServer
+
+POSTGRES_URL = os.environ.get("CATALOGSYNC_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_retry_waits() -> Iterator[None]:
+    """Retries keep their configured attempts (at most 10) but never wait."""
+    with stamina.set_testing(True, attempts=10, cap=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's keys, config or database settings; cwd is a temp dir."""
+    for name in list(os.environ):
+        if name.startswith("CATALOGSYNC_") and name != "CATALOGSYNC_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+        if name.endswith("_API_KEY"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    if not POSTGRES_URL:
+        pytest.skip("CATALOGSYNC_TEST_POSTGRES_URL is not set")
+    name = f"catalogsync_tmpl_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(_with_database(POSTGRES_URL, name))
+    upgrade(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _with_database(url: str, database: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of a freshly migrated, empty database of each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "catalogsync-test.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    assert POSTGRES_URL
+    name = f"catalogsync_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield _with_database(POSTGRES_URL, name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database (no schema) of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("CATALOGSYNC_TEST_POSTGRES_URL is not set")
+    name = f"catalogsync_empty_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(POSTGRES_URL, name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def provider_server() -> Iterator[ProviderServer]:
+    """A local HTTP server on 127.0.0.1 answering like the three providers."""
+    server = ProviderServer()
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,69 @@
+"""Helpers for storage tests: run syncs from payloads, read tables back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select, text
+
+from catalogsync.config import ProviderSettings, Settings
+from catalogsync.db import models as t
+from catalogsync.providers import default_base_urls
+from catalogsync.render import dumps_json
+from catalogsync.sync import SyncOutcome, import_payload
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def settings(**overrides: Any) -> Settings:
+    providers = {
+        name: ProviderSettings(name=name, base_url=url) for name, url in default_base_urls().items()
+    }
+    return Settings(providers=providers, **overrides)
+
+
+def store(engine: Engine, provider: str, payload: Any, day: int = 0, **kw: Any) -> SyncOutcome:
+    """Import ``payload`` as observed ``day`` days after T0."""
+    raw = payload if isinstance(payload, bytes) else dumps_json(payload).encode()
+    return import_payload(
+        engine,
+        kw.pop("settings", None) or settings(),
+        provider,
+        raw,
+        T0 + timedelta(days=day),
+        **kw,
+    )
+
+
+def rows(engine: Engine, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def count(engine: Engine, table: str, where: str = "1=1") -> int:
+    return int(rows(engine, f"SELECT COUNT(*) FROM {table} WHERE {where}")[0][0])
+
+
+def runs(engine: Engine) -> list[tuple[str, str | None]]:
+    """(status, error) of every sync run, oldest first."""
+    with engine.connect() as conn:
+        return [
+            (r.status, r.error)
+            for r in conn.execute(select(t.SyncRun.status, t.SyncRun.error).order_by(t.SyncRun.id))
+        ]
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the catalog tables (not sync_runs), to prove nothing changed."""
+    tables = [
+        "catalog_versions",
+        "models",
+        "model_inputs",
+        "model_input_formats",
+        "model_output_formats",
+        "prices",
+        "model_attributes",
+        "formats",
+    ]
+    return {name: sorted(rows(engine, f"SELECT * FROM {name}"), key=repr) for name in tables}

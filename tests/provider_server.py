@@ -1,0 +1,113 @@
+"""A local HTTP server on 127.0.0.1 that answers like the three providers' catalog endpoints.
+
+Tests set what each endpoint returns (``server.set_json(...)``), point
+``CATALOGSYNC_<PROVIDER>_BASE_URL`` at ``server.url``, and read back the requests it saw.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from catalogsync.render import dumps_json
+
+# (path, query that selects the variant) -> endpoint name
+ROUTES = {
+    ("/models", ()): "audioshake",
+    ("/api/open/v4/aigModel/list", ()): "akool",
+    ("/v1/models", ()): "auriko",
+    ("/v1/models", (("endpoint", "responses"),)): "auriko_responses",
+}
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b"{}"
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SeenRequest:
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+
+
+class ProviderServer:
+    """Serves configurable replies per provider endpoint; records every request."""
+
+    def __init__(self) -> None:
+        self.replies: dict[str, Reply] = {}
+        self.requests: list[SeenRequest] = []
+        self.queued: dict[str, list[Reply]] = {}
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def set_json(self, endpoint: str, payload: Any, status: int = 200) -> None:
+        self.set_raw(endpoint, dumps_json(payload).encode(), status)
+
+    def set_raw(
+        self, endpoint: str, body: bytes, status: int = 200, content_type: str = "application/json"
+    ) -> None:
+        with self._lock:
+            self.replies[endpoint] = Reply(status, body, content_type)
+            self.queued.pop(endpoint, None)
+
+    def queue(self, endpoint: str, *replies: Reply) -> None:
+        """Answer the next requests to ``endpoint`` with ``replies``, then as set before."""
+        with self._lock:
+            self.queued.setdefault(endpoint, []).extend(replies)
+
+    def base_url_env(self) -> dict[str, str]:
+        """The environment that points every provider at this server."""
+        return {
+            f"CATALOGSYNC_{name.upper()}_BASE_URL": self.url
+            for name in ("audioshake", "akool", "auriko")
+        }
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                query = parse_qsl(parts.query, keep_blank_values=True)
+                selector = tuple(q for q in query if q[0] == "endpoint")
+                endpoint = ROUTES.get((parts.path, selector)) or ""
+                with server._lock:
+                    server.requests.append(SeenRequest(parts.path, query, dict(self.headers)))
+                    queued = server.queued.get(endpoint)
+                    reply = queued.pop(0) if queued else server.replies.get(endpoint)
+                if reply is None:
+                    reply = Reply(404, b'{"error": "not found"}')
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(reply.body)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler

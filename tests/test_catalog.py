@@ -1,0 +1,164 @@
+"""The canonical model: equal meaning, equal hash; exact decimals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from catalogsync.catalog import (
+    Catalog,
+    Format,
+    Model,
+    ModelInput,
+    Price,
+    canonical_decimal,
+    dumps_canonical,
+    infer_format_kind,
+    loads_exact,
+    normalize_json,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("1"), "1"),
+        (Decimal("1.0"), "1"),
+        (Decimal("1.50"), "1.5"),
+        (Decimal("1E+2"), "100"),
+        (Decimal("0.00000100000000000000015"), "0.00000100000000000000015"),
+        (Decimal("1.5E-22"), "0.00000000000000000000015"),
+        (Decimal("0"), "0"),
+        (
+            Decimal("123456789012345678901234567890.123456789"),
+            "123456789012345678901234567890.123456789",
+        ),
+    ],
+)
+def test_canonical_decimal(value, expected):
+    assert canonical_decimal(value) == expected
+
+
+def test_canonical_decimal_refuses_non_finite():
+    with pytest.raises(ValueError, match="finite"):
+        canonical_decimal(Decimal("NaN"))
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("wav", "audio"),
+        ("MP3", "audio"),
+        ("mp4", "video"),
+        ("json", "text"),
+        ("srt", "text"),
+        ("png", "image"),
+        ("xyz", "other"),
+    ],
+)
+def test_infer_format_kind(name, kind):
+    assert infer_format_kind(name) == kind
+
+
+def test_loads_exact_keeps_digits_and_refuses_nan():
+    assert loads_exact('{"p": 0.00000100000000000000015}') == {
+        "p": Decimal("0.00000100000000000000015")
+    }
+    with pytest.raises(ValueError, match="NaN"):
+        loads_exact('{"p": NaN}')
+
+
+def test_normalize_json_sorts_objects_and_set_like_lists():
+    assert normalize_json({"b": [10, 5, 1.0], "a": {"y": 2.50, "x": "s"}}) == {
+        "a": {"x": "s", "y": Decimal("2.5")},
+        "b": [1, 5, 10],
+    }
+    assert (
+        dumps_canonical(normalize_json({"b": [True, None, "x", 2], "a": 1.0}))
+        == '{"a":1,"b":[null,true,2,"x"]}'
+    )
+
+
+def _model(**overrides) -> Model:
+    fields = {
+        "model_id": "bass",
+        "name": "Bass",
+        "inputs": (
+            ModelInput(
+                "media", formats=frozenset({Format("audio", "wav"), Format("video", "mp4")})
+            ),
+        ),
+        "output_formats": frozenset({Format("audio", "wav"), Format("audio", "mp3")}),
+        "prices": (Price("per_minute", "", "credits/minute", Decimal("1")),),
+        "attributes": {
+            "supportedLanguages": ["en", "de"],
+            "limits": {"maxInputDurationSeconds": 600},
+        },
+    }
+    fields.update(overrides)
+    return Model(**fields)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"prices": (Price("per_minute", "", "credits/minute", Decimal("1.0")),)},
+        {
+            "attributes": {
+                "limits": {"maxInputDurationSeconds": Decimal("600.0")},
+                "supportedLanguages": ["de", "en"],
+            }
+        },
+        {"output_formats": frozenset({Format("audio", "MP3"), Format("audio", "wav")})},
+        {
+            "inputs": (
+                ModelInput(
+                    "media", formats=frozenset({Format("video", "mp4"), Format("audio", "wav")})
+                ),
+            )
+        },
+    ],
+    ids=["1-vs-1.0", "attribute-order-and-spelling", "format-case-and-order", "input-format-order"],
+)
+def test_same_meaning_same_hash(variant):
+    assert _model(**variant).content_hash() == _model().content_hash()
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"prices": (Price("per_minute", "", "credits/minute", Decimal("1.5")),)},
+        {"name": "Bass v2"},
+        {"output_formats": frozenset({Format("audio", "wav")})},
+        {"inputs": (ModelInput("media", formats=frozenset({Format("audio", "wav")})),)},
+        {"attributes": {"supportedLanguages": ["en"]}},
+    ],
+    ids=["price", "name", "output-format", "input-format", "attribute"],
+)
+def test_different_meaning_different_hash(variant):
+    assert _model(**variant).content_hash() != _model().content_hash()
+
+
+def test_catalog_hash_ignores_model_order_and_upstream_version():
+    a, b = _model(), _model(model_id="drums")
+    assert Catalog("p", (a, b), "v1").content_hash() == Catalog("p", (b, a), "v2").content_hash()
+
+
+def test_duplicates_are_refused():
+    with pytest.raises(ValueError, match="appears twice"):
+        Catalog("p", (_model(), _model()))
+    with pytest.raises(ValueError, match="appears twice"):
+        _model(
+            prices=(
+                Price("unit", "720p", "credits", Decimal(1)),
+                Price("unit", "720p", "credits", Decimal(2)),
+            )
+        )
+
+
+def test_format_validation():
+    with pytest.raises(ValueError, match="unknown format kind"):
+        Format("sound", "wav")
+    with pytest.raises(ValueError, match="needs a name"):
+        Format("audio", " ")
