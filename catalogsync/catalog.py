@@ -21,6 +21,7 @@ JSONValue: TypeAlias = (
 )
 
 FORMAT_KINDS = ("audio", "video", "image", "text", "other")
+MAX_EXPONENT = 1000
 
 # Extensions by kind, for providers that list formats without saying what they are
 # (AudioShake's `outputFormats`; its FAQ names wav/aiff/flac/mp3 audio, mp4 video,
@@ -42,9 +43,13 @@ def canonical_decimal(value: Decimal) -> str:
     """Return the shortest plain-notation spelling of ``value`` (``1.0`` -> ``1``, never ``1E+2``).
 
     Works digit by digit, without a decimal context, so no precision is ever lost.
+    Exponents beyond ``MAX_EXPONENT`` are refused: no catalog has such numbers, and
+    writing out ``1e999999999`` would take forever.
     """
     if not value.is_finite():
         raise ValueError(f"not a finite number: {value}")
+    if value and abs(value.adjusted()) > MAX_EXPONENT:
+        raise ValueError(f"number {value:.3e} is out of range")
     if value == value.to_integral_value():
         return str(int(value))
     text = format(value, "f")
@@ -97,7 +102,10 @@ def dumps_canonical(value: JSONValue) -> str:
 
 
 def loads_exact(text: str | bytes) -> object:
-    """Parse JSON keeping every number exact (floats become ``Decimal``); NaN/Infinity refused."""
+    """Parse JSON keeping every number exact (floats become ``Decimal``).
+
+    NaN and Infinity are refused.
+    """
 
     def refuse_constant(name: str) -> object:
         raise ValueError(f"{name} is not a valid JSON number")

@@ -381,7 +381,7 @@ def test_every_command_has_help(command, capsys):
 def test_transient_failures_are_retried_then_succeed(live_env):
     from tests.provider_server import Reply
 
-    server, engine = live_env
+    server, _engine = live_env
     assert run("db", "upgrade")[0] == 0
     server.queue(
         "audioshake",

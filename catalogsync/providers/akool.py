@@ -35,10 +35,10 @@ from catalogsync.providers.base import (
     Amount,
     Id,
     Payload,
-    find_duplicate,
     load_json,
     option_list,
     reject_unknown_options,
+    require_unique,
     validate,
 )
 
@@ -163,15 +163,14 @@ class AkoolProvider:
         prices: dict[str, tuple[Decimal, int]] = {}
         for index in indexes:
             resolution_list = items[index].resolution_list
-            duplicate = find_duplicate([r.value for r in resolution_list])
-            if duplicate is not None:
-                raise PayloadError(
-                    self.name,
-                    f"data[{index}].resolutionList[{duplicate[1]}].value",
-                    f"duplicate resolution {resolution_list[duplicate[1]].value!r} "
-                    f"(first at resolutionList[{duplicate[0]}])",
-                    model_id=first.value,
-                )
+            require_unique(
+                self.name,
+                [r.value for r in resolution_list],
+                f"data[{index}].resolutionList",
+                field="value",
+                what="resolution",
+                model_id=first.value,
+            )
             for position, resolution in enumerate(resolution_list):
                 resolutions.setdefault(
                     resolution.value,

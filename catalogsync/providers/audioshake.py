@@ -37,9 +37,9 @@ from catalogsync.providers.base import (
     Amount,
     Id,
     Payload,
-    find_duplicate,
     load_json,
     reject_unknown_options,
+    require_unique,
     validate,
 )
 
@@ -105,31 +105,21 @@ class AudioShakeProvider:
         """Validate a ``/models`` response into a catalog."""
         try:
             envelope = validate(self.name, _Envelope, load_json(self.name, raw))
-            duplicate = find_duplicate([m.id for m in envelope.models])
-            if duplicate is not None:
-                first, second = duplicate
-                ident = envelope.models[second].id
-                raise PayloadError(
-                    self.name,
-                    f"models[{second}].id",
-                    f"duplicate id {ident!r} (first at models[{first}])",
-                    model_id=ident,
-                )
+            require_unique(self.name, [m.id for m in envelope.models], "models", field="id")
             models = [self._model(m, f"models[{i}]") for i, m in enumerate(envelope.models)]
             return Catalog(self.name, tuple(models))
         except RecursionError:
             raise PayloadError(self.name, "", "nested too deeply") from None
 
     def _model(self, model: _Model, path: str) -> Model:
-        duplicate = find_duplicate([i.id for i in model.inputs])
-        if duplicate is not None:
-            first, second = duplicate
-            raise PayloadError(
-                self.name,
-                f"{path}.inputs[{second}].id",
-                f"duplicate input id {model.inputs[second].id!r} (first at inputs[{first}])",
-                model_id=model.id,
-            )
+        require_unique(
+            self.name,
+            [i.id for i in model.inputs],
+            f"{path}.inputs",
+            field="id",
+            what="input id",
+            model_id=model.id,
+        )
         attributes = model.model_dump(by_alias=True, exclude_unset=True, exclude=_MAPPED)
         inputs_extra = {i.id: i.extras() for i in model.inputs if i.extras()}
         if inputs_extra:
@@ -141,9 +131,7 @@ class AudioShakeProvider:
                     model_id=model.id,
                 )
             attributes[_INPUTS_EXTRA] = inputs_extra
-        prices: tuple[Price, ...] = ()
-        if model.credits_per_minute is not None:
-            prices = (Price("per_minute", "", "credits/minute", model.credits_per_minute),)
+        rate = model.credits_per_minute  # absent on gated models: no price, not a zero price
         try:
             return Model(
                 model_id=model.id,
@@ -155,7 +143,7 @@ class AudioShakeProvider:
                 output_formats=frozenset(
                     Format(infer_format_kind(n), n) for n in model.output_formats
                 ),
-                prices=prices,
+                prices=() if rate is None else (Price("per_minute", "", "credits/minute", rate),),
                 attributes=attributes,
             )
         except ValueError as exc:

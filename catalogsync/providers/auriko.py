@@ -32,9 +32,9 @@ from catalogsync.providers.base import (
     Amount,
     Id,
     Payload,
-    find_duplicate,
     load_json,
     reject_unknown_options,
+    require_unique,
     validate,
 )
 
@@ -121,15 +121,7 @@ class AurikoProvider:
             listed_in: dict[str, set[str]] = {}
             for list_name, prefix, model_list in lists:
                 items = model_list.data
-                duplicate = find_duplicate([item.id for item in items])
-                if duplicate is not None:
-                    first, second = duplicate
-                    raise PayloadError(
-                        self.name,
-                        f"{prefix}data[{second}].id",
-                        f"duplicate id {items[second].id!r} (first at {prefix}data[{first}])",
-                        model_id=items[second].id,
-                    )
+                require_unique(self.name, [item.id for item in items], f"{prefix}data", field="id")
                 for index, item in enumerate(items):
                     self._check_item(item, f"{prefix}data[{index}]")
                     merged.setdefault(item.id, (item, f"{prefix}data[{index}]"))
@@ -153,26 +145,16 @@ class AurikoProvider:
                 "unknown field clashes with the attribute of the same name",
                 model_id=item.id,
             )
-        duplicate = find_duplicate([entry.name for entry in item.providers])
-        if duplicate is not None:
-            first, second = duplicate
-            raise PayloadError(
-                self.name,
-                f"{path}.providers[{second}].name",
-                f"duplicate provider {item.providers[second].name!r} (first at providers[{first}])",
-                model_id=item.id,
-            )
+        require_unique(
+            self.name,
+            [entry.name for entry in item.providers],
+            f"{path}.providers",
+            field="name",
+            what="provider",
+            model_id=item.id,
+        )
 
     def _model(self, item: _Item, path: str, listed_in: list[str]) -> Model:
-        prices = [
-            Price(price_type, entry.name, PRICE_UNIT, amount)
-            for entry in item.providers
-            for price_type, amount in (
-                ("input_tokens", entry.input_price),
-                ("output_tokens", entry.output_price),
-            )
-            if amount is not None
-        ]
         attributes = item.model_dump(exclude_unset=True, exclude=_MAPPED)
         attributes["providers"] = [
             entry.model_dump(exclude_unset=True, exclude={"input_price", "output_price"})
@@ -180,6 +162,15 @@ class AurikoProvider:
         ]
         attributes[_LISTED_IN] = listed_in
         try:
+            prices = [
+                Price(price_type, entry.name, PRICE_UNIT, amount)
+                for entry in item.providers
+                for price_type, amount in (
+                    ("input_tokens", entry.input_price),
+                    ("output_tokens", entry.output_price),
+                )
+                if amount is not None
+            ]
             return Model(
                 model_id=item.id, name=item.id, prices=tuple(prices), attributes=attributes
             )

@@ -58,7 +58,7 @@ def _amount(value: object) -> object:
 
 
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
-"""A price: a finite, non-negative JSON number kept exact."""
+"""A finite, non-negative JSON number kept exact: prices, but also durations and ages."""
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """A non-empty identifier."""
@@ -81,6 +81,8 @@ def load_json(provider: str, raw: bytes) -> object:
     """Parse ``raw`` as JSON with exact numbers; raise ``PayloadError`` if it is not JSON."""
     try:
         return loads_exact(raw)
+    except RecursionError:
+        raise PayloadError(provider, "", "not JSON: nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
         head = raw[:60].decode("utf-8", "replace").strip()
         raise PayloadError(
@@ -188,11 +190,27 @@ def reject_unknown_options(provider: str, options: Mapping[str, Any], known: set
         raise ConfigError(f"unknown setting(s) in [providers.{provider}]: {', '.join(unknown)}")
 
 
-def find_duplicate(ids: Sequence[str]) -> tuple[int, int] | None:
-    """Return ``(first_index, second_index)`` of the first repeated id, or ``None``."""
+def require_unique(
+    provider: str,
+    ids: Sequence[str],
+    list_path: str,
+    *,
+    field: str,
+    what: str = "id",
+    model_id: str | None = None,
+) -> None:
+    """Raise ``PayloadError`` at ``list_path[i].field`` for the first id seen twice.
+
+    ``model_id`` names the model the list belongs to; for a list of models, leave it
+    out and the repeated id itself is named.
+    """
     seen: dict[str, int] = {}
     for index, ident in enumerate(ids):
         if ident in seen:
-            return seen[ident], index
+            raise PayloadError(
+                provider,
+                f"{list_path}[{index}].{field}",
+                f"duplicate {what} {ident!r} (first at {list_path}[{seen[ident]}])",
+                model_id=model_id or ident,
+            )
         seen[ident] = index
-    return None

@@ -335,6 +335,13 @@ BAD_PAYLOADS = [
         id="bool-price",
     ),
     pytest.param(_data(_item(resolutionList=[_res(unit_credit=float("nan"))])), "", "not JSON"),
+    pytest.param(
+        b'{"code": 1000, "data": [{"type": 1501, "value": "m1", '
+        b'"resolutionList": [{"value": "720p", "unit_credit": 1e5000}]}]}',
+        "data[0]",
+        "out of range",
+        id="huge-price",
+    ),
     pytest.param(_data(_item(resolutionList={})), "data[0].resolutionList", "must be a list"),
     pytest.param(
         _data(_item(resolutionList=[_res(width=1280.0)])),

@@ -238,6 +238,15 @@ BAD_PAYLOADS = [
     ),
     pytest.param(_models(_bass(creditsPerMinute=float("nan"))), "", "not JSON", id="nan"),
     pytest.param(_models(_bass(creditsPerMinute=float("inf"))), "", "not JSON", id="infinity"),
+    pytest.param(
+        b'{"models": [{"id": "bass", "creditsPerMinute": 1e5000}]}',
+        "models[0]",
+        "out of range",
+        id="huge-price",
+    ),
+    pytest.param(
+        b'{"models": [{"id": "bass", "x": 1e5000}]}', "models[0]", "out of range", id="huge-extra"
+    ),
     pytest.param(_models(_bass(inputs={})), "models[0].inputs", "must be a list"),
     pytest.param(
         _models(_bass(inputs=[{"id": "media", "formats": ["wav"]}])),
@@ -284,6 +293,21 @@ def test_payload_error_names_the_model(provider):
     with pytest.raises(PayloadError) as caught:
         provider.parse(_models({"id": "vocals"}, _bass(creditsPerMinute=-1)))
     assert caught.value.model_id == "bass"
+
+
+@pytest.mark.parametrize("number", ["1e999999999", "1e-999999999", "1e5000", "-2.5E+1001"])
+def test_a_huge_exponent_is_refused_quickly(provider, number):
+    with pytest.raises(PayloadError, match="out of range") as caught:
+        provider.parse(b'{"models": [{"id": "bass", "x": %s}]}' % number.encode())
+    assert caught.value.path == "models[0]"
+
+
+def test_deep_nesting_is_a_payload_error(provider):
+    with pytest.raises(PayloadError, match="nested too deeply"):
+        provider.parse(b"[" * 100_000)
+    deep_attribute = b'{"models": [{"id": "bass", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}]}"
+    with pytest.raises(PayloadError, match="nested too deeply"):
+        provider.parse(deep_attribute)
 
 
 def test_any_mutation_is_a_catalog_or_a_payload_error(provider, fixture_bytes, mutations):

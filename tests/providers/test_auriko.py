@@ -255,6 +255,13 @@ BAD_PAYLOADS = [
         id="bool-price",
     ),
     pytest.param(_raw(_list(_model(providers=[_entry(output_price=float("nan"))]))), "", "JSON"),
+    pytest.param(
+        b'{"object": "list", "data": [{"id": "m1", "providers": [{"name": "openai", '
+        b'"input_price": 1e5000}]}]}',
+        "data[0]",
+        "out of range",
+        id="huge-price",
+    ),
     pytest.param(_raw(_list(_model(created="1776656101"))), "data[0].created", "whole number"),
     pytest.param(
         _raw(_list(_model(supported_endpoints="x"))), "data[0].supported_endpoints", "list"
