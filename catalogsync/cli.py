@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from catalogsync import __version__
 from catalogsync.config import Settings, find_config_file, load_settings
 from catalogsync.db.migrate import require_current_schema, upgrade
-from catalogsync.db.session import make_engine
+from catalogsync.db.session import make_engine, reading
 from catalogsync.errors import CatalogSyncError, ConfigError, SchemaNotReadyError
 from catalogsync.logs import configure_logging
 from catalogsync.providers import default_base_urls
@@ -66,6 +66,13 @@ class App:
         """Release the database connections, if any were opened."""
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+    def provider_name(self, name: str | None) -> str | None:
+        """``name`` if it is an installed provider (or ``None``); else a ``ConfigError``."""
+        if name is not None and name not in self.settings.providers:
+            known = ", ".join(self.settings.providers)
+            raise ConfigError(f"unknown provider {name!r}; installed: {known}")
+        return name
 
     def ready_engine(self) -> Engine:
         """The engine, after checking that the schema is current."""
@@ -111,8 +118,8 @@ def cmd_import(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_versions(app: App, args: argparse.Namespace) -> int:
-    with app.ready_engine().connect() as conn:
-        rows = list_versions(conn, args.provider)
+    with reading(app.ready_engine()) as conn:
+        rows = list_versions(conn, app.provider_name(args.provider))
     if args.format == "json":
         print_json([version_dict(r) for r in rows], app.out)
     else:
@@ -122,8 +129,8 @@ def cmd_versions(app: App, args: argparse.Namespace) -> int:
 
 def cmd_models(app: App, args: argparse.Namespace) -> int:
     engine = app.ready_engine()
-    names = [args.provider] if args.provider else list(app.settings.providers)
-    with engine.connect() as conn:
+    names = [app.provider_name(args.provider)] if args.provider else list(app.settings.providers)
+    with reading(engine) as conn:
         catalogs = [load_catalog(conn, name) for name in names]
     if args.format == "json":
         print_json([model_dict(c.provider, m) for c in catalogs for m in c.models], app.out)
@@ -149,7 +156,7 @@ def _demo(app: App, engine: Engine) -> int:
     )
     out = console(app.out)
     out.print(outcomes_table(outcomes))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         out.print(counts_table(table_counts(conn)))
         out.print(
             models_table([load_catalog(conn, o.provider) for o in outcomes], "current models")

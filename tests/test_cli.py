@@ -398,3 +398,30 @@ def test_transient_failures_are_retried_then_succeed(live_env):
     assert "HTTP 404" in status["akool"]["error"]
     assert sum(r.path.startswith("/api/open") for r in server.requests) == 1
     assert code == 1
+
+
+@pytest.mark.parametrize("command", ["versions", "models"])
+def test_listing_an_unknown_provider_exits_2(command, database_url, monkeypatch, capsys):
+    monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", database_url)
+    code, _ = run(command, "nope")
+    assert code == 2
+    assert "unknown provider 'nope'" in capsys.readouterr().err
+
+
+def test_a_reader_does_not_block_a_sync_on_sqlite(tmp_path):
+    from sqlalchemy import text
+
+    from catalogsync.db.migrate import upgrade
+    from catalogsync.db.session import reading
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}", busy_timeout=0.2)
+    upgrade(engine)
+    try:
+        with reading(engine) as reader:
+            reader.execute(
+                text("SELECT COUNT(*) FROM providers")
+            ).scalar()  # a read transaction is open
+            with engine.begin() as writer:  # would fail with "database is locked" if reads locked
+                writer.execute(text("INSERT INTO formats (kind, name) VALUES ('audio', 'wav')"))
+    finally:
+        engine.dispose()

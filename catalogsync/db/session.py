@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -26,11 +28,11 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Return an engine for ``url`` with foreign keys, WAL and a busy timeout on SQLite."""
+def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
+    """Return an engine for ``url``; on SQLite with foreign keys, WAL and ``busy_timeout``."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(parsed, connect_args={"timeout": busy_timeout}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
@@ -48,7 +50,22 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_on_begin(connection: Any) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
-    # timeout instead of one failing half-way with "database is locked".
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_on_begin(connection: Connection) -> None:
+    # Writers BEGIN IMMEDIATE: taking the write lock up front makes two writers queue on
+    # the busy timeout instead of one failing half-way with "database is locked". Readers
+    # (see `reading`) begin deferred, so a listing never holds up a sync.
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "catalogsync_read_only"
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for queries only: on SQLite it does not take the write lock."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_READ_ONLY: True})
+        yield conn
