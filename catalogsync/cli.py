@@ -129,7 +129,7 @@ def cmd_versions(app: App, args: argparse.Namespace) -> int:
 
 def cmd_models(app: App, args: argparse.Namespace) -> int:
     engine = app.ready_engine()
-    names = [app.provider_name(args.provider)] if args.provider else list(app.settings.providers)
+    names = [args.provider] if app.provider_name(args.provider) else list(app.settings.providers)
     with reading(engine) as conn:
         catalogs = [load_catalog(conn, name) for name in names]
     if args.format == "json":
