@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeAlias
@@ -86,19 +88,44 @@ def _json_sort_key(value: JSONValue) -> tuple[int, Decimal, str]:
     return (3, Decimal(0), dumps_canonical(value))
 
 
+# JSON is written by the standard library's C encoder. Decimals, which it cannot write,
+# become a marked string first and are unquoted afterwards: exact digits at the encoder's
+# speed. The marker holds a NUL and a per-process random token, which no provider's text
+# can reproduce.
+_MARK = f"\x00{uuid.uuid4().hex}:"
+_MARKED = re.compile('"' + re.escape(json.dumps(_MARK)[1:-1]) + r'(-?[0-9.]+)"')
+
+
+def dumps_exact(
+    value: object,
+    *,
+    sort_keys: bool = False,
+    indent: int | None = None,
+    default: Callable[[object], object] | None = None,
+) -> str:
+    """Serialise JSON data with exact decimals; ``default`` handles other non-JSON values."""
+
+    def encode(item: object) -> object:
+        if isinstance(item, Decimal):
+            return _MARK + canonical_decimal(item)
+        if default is not None:
+            return default(item)
+        raise TypeError(f"{type(item).__name__} is not JSON data")
+
+    text = json.dumps(
+        value,
+        sort_keys=sort_keys,
+        indent=indent,
+        separators=(",", ":") if indent is None else (",", ": "),
+        ensure_ascii=False,
+        default=encode,
+    )
+    return _MARKED.sub(r"\1", text) if _MARK[1:] in text else text
+
+
 def dumps_canonical(value: JSONValue) -> str:
     """Serialise normalised JSON data deterministically (sorted keys, no spaces, exact decimals)."""
-    if isinstance(value, Decimal):
-        return canonical_decimal(value)
-    if isinstance(value, dict):
-        inner = ",".join(
-            f"{json.dumps(k, ensure_ascii=False)}:{dumps_canonical(v)}"
-            for k, v in sorted(value.items())
-        )
-        return "{" + inner + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(dumps_canonical(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return dumps_exact(value, sort_keys=True)
 
 
 def loads_exact(text: str | bytes) -> object:
@@ -147,6 +174,16 @@ class ModelInput:
     def __post_init__(self) -> None:
         object.__setattr__(self, "task_fields", tuple(sorted(set(self.task_fields))))
         object.__setattr__(self, "formats", frozenset(self.formats))
+
+    def as_dict(self) -> dict[str, JSONValue]:
+        """This input as JSON data, formats as sorted ``kind/name`` labels."""
+        return {
+            "id": self.input_id,
+            "description": self.description,
+            "required": self.required,
+            "task_fields": list(self.task_fields),
+            "formats": [f.label for f in sorted(self.formats)],
+        }
 
 
 @dataclass(frozen=True)
@@ -208,16 +245,7 @@ class Model:
             "category": self.category,
             "description": self.description,
             "access": self.access,
-            "inputs": [
-                {
-                    "id": i.input_id,
-                    "description": i.description,
-                    "required": i.required,
-                    "task_fields": list(i.task_fields),
-                    "formats": [f.label for f in sorted(i.formats)],
-                }
-                for i in self.inputs
-            ],
+            "inputs": [i.as_dict() for i in self.inputs],
             "output_formats": [f.label for f in sorted(self.output_formats)],
             "prices": [
                 {"type": p.price_type, "variant": p.variant, "unit": p.unit, "amount": p.amount}

@@ -11,11 +11,12 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
+from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,10 +24,18 @@ from catalogsync import __version__
 from catalogsync.config import Settings, find_config_file, load_settings
 from catalogsync.db.migrate import require_current_schema, upgrade
 from catalogsync.db.session import make_engine, reading
-from catalogsync.errors import CatalogSyncError, ConfigError, SchemaNotReadyError
+from catalogsync.diff import diff_catalogs
+from catalogsync.errors import CatalogSyncError, ConfigError, NotFoundError, SchemaNotReadyError
 from catalogsync.logs import configure_logging
 from catalogsync.providers import default_base_urls
-from catalogsync.queries import list_versions, load_catalog, table_counts
+from catalogsync.queries import (
+    VersionRow,
+    changed_model_ids,
+    list_versions,
+    load_catalog,
+    table_counts,
+    version_as_of,
+)
 from catalogsync.render import (
     console,
     counts_table,
@@ -38,6 +47,10 @@ from catalogsync.render import (
     version_dict,
     versions_table,
 )
+from catalogsync.reports.diffs import diff_document, diff_text
+from catalogsync.reports.formats import render_csv, render_json, render_markdown, render_table
+from catalogsync.reports.html import render_html
+from catalogsync.reports.prices import price_series, query_price_changes
 from catalogsync.sync import SyncOutcome, import_payload, sync_providers
 
 DEMO_DATABASE_URL = "sqlite:///catalogsync-demo.db"
@@ -131,12 +144,115 @@ def cmd_models(app: App, args: argparse.Namespace) -> int:
     engine = app.ready_engine()
     names = [args.provider] if app.provider_name(args.provider) else list(app.settings.providers)
     with reading(engine) as conn:
-        catalogs = [load_catalog(conn, name) for name in names]
+        if args.as_of is None:
+            catalogs = [load_catalog(conn, name) for name in names]
+        else:
+            catalogs = [
+                load_catalog(conn, name, version)
+                for name in names
+                if (version := version_as_of(conn, name, args.as_of)) is not None
+            ]
+    title = (
+        "current models"
+        if args.as_of is None
+        else f"models as of {args.as_of:%Y-%m-%d %H:%M:%S} UTC"
+    )
     if args.format == "json":
         print_json([model_dict(c.provider, m) for c in catalogs for m in c.models], app.out)
     else:
-        console(app.out).print(models_table(catalogs, "current models"))
+        console(app.out).print(models_table(catalogs, title))
     return 0
+
+
+def cmd_diff(app: App, args: argparse.Namespace) -> int:
+    provider = app.provider_name(args.provider)
+    assert provider is not None
+    with reading(app.ready_engine()) as conn:
+        versions = {v.version: v for v in list_versions(conn, provider)}
+        if not versions:
+            raise NotFoundError(f"{provider} has no catalog versions yet: run `catalogsync sync`")
+        to_number = args.to_version if args.to_version is not None else max(versions)
+        from_number = args.from_version if args.from_version is not None else to_number - 1
+        new = _version(versions, provider, to_number)
+        old = _version(versions, provider, from_number) if from_number >= 1 else None
+        # Only the models whose rows changed in between can differ: load just those.
+        only = changed_model_ids(conn, old, new) if old else None
+        diff = diff_catalogs(
+            load_catalog(conn, provider, old, only=only) if old else None,
+            load_catalog(conn, provider, new, only=only),
+        )
+    if args.format == "json":
+        print_json(diff_document(provider, old, new, diff), app.out)
+    else:
+        console(app.out).print(diff_text(provider, old, new, diff))
+    return 0
+
+
+def _version(versions: dict[int, VersionRow], provider: str, number: int) -> VersionRow:
+    try:
+        return versions[number]
+    except KeyError:
+        raise NotFoundError(
+            f"{provider} has no version {number}; it has versions 1 to {max(versions)}"
+        ) from None
+
+
+def cmd_report_prices(app: App, args: argparse.Namespace) -> int:
+    provider = app.provider_name(args.provider)
+    until = _end_of_day(args.until)
+    with reading(app.ready_engine()) as conn:
+        rows = query_price_changes(
+            conn, provider=provider, model=args.model, since=args.since, until=until
+        )
+        series = (
+            price_series(conn, list(dict.fromkeys((r.provider, r.model_id) for r in rows)))
+            if args.format == "html"
+            else {}
+        )
+    title = (
+        "Price changes"
+        + (f": {provider}" if provider else "")
+        + (f" / {args.model}" if args.model else "")
+    )
+    period = _period_text(args.since, until)
+    text = None
+    if args.format == "json":
+        text = render_json(rows)
+    elif args.format == "csv":
+        text = render_csv(rows)
+    elif args.format == "markdown":
+        text = render_markdown(rows, f"{title} ({period})")
+    elif args.format == "html":
+        text = render_html(rows, series, title=title, generated_at=datetime.now(UTC), period=period)
+    if args.output:
+        path = Path(args.output)
+        try:
+            if text is None:
+                with path.open("w", encoding="utf-8") as handle:
+                    Console(file=handle, width=160).print(render_table(rows, title))
+            else:
+                path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+        print(f"wrote {len(rows)} price changes to {path}", file=sys.stderr)
+    elif text is None:
+        console(app.out).print(render_table(rows, title))
+    else:
+        app.out.write(text)
+    return 0
+
+
+def _end_of_day(until: datetime | None) -> datetime | None:
+    """``--until 2026-06-30`` means the whole of that day."""
+    if until is not None and until == until.replace(hour=0, minute=0, second=0, microsecond=0):
+        return until + timedelta(days=1) - timedelta(microseconds=1)
+    return until
+
+
+def _period_text(since: datetime | None, until: datetime | None) -> str:
+    start = f"{since:%Y-%m-%d %H:%M}" if since else "the first version"
+    end = f"{until:%Y-%m-%d %H:%M}" if until else "now"
+    return f"from {start} to {end} (UTC)"
 
 
 def cmd_demo(app: App, args: argparse.Namespace) -> int:
@@ -172,6 +288,53 @@ def _print_outcomes(app: App, args: argparse.Namespace, outcomes: Sequence[SyncO
     else:
         console(app.out).print(outcomes_table(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
+
+
+def cmd_daemon(app: App, args: argparse.Namespace) -> int:
+    from catalogsync.scheduler import run_daemon
+
+    return run_daemon(
+        app.ready_engine(),
+        app.settings,
+        metrics_port=args.metrics_port,
+        metrics_host=args.metrics_host,
+    )
+
+
+def cmd_status(app: App, args: argparse.Namespace) -> int:
+    from catalogsync.status import provider_statuses, stale_message, status_dict, status_table
+
+    enabled = {name: p.enabled for name, p in app.settings.providers.items()}
+    with reading(app.ready_engine()) as conn:
+        statuses = provider_statuses(conn, enabled)
+    now = datetime.now(UTC)
+    if args.format == "json":
+        print_json([status_dict(s, now, args.max_age) for s in statuses], app.out)
+    else:
+        console(app.out).print(status_table(statuses, now, args.max_age))
+    if args.max_age is None:
+        return 0
+    stale = [s for s in statuses if s.is_stale(args.max_age, now)]
+    for status in stale:
+        print(f"catalogsync: {stale_message(status, now, args.max_age)}", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def parse_duration_option(text: str) -> timedelta:
+    """``--max-age``: ``90s``, ``15m``, ``2h``, ``1d``..."""
+    from catalogsync.status import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def parse_port(text: str) -> int:
+    """A TCP port number; 0 picks a free one."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return int(text)
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -214,6 +377,12 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         action="store_true",
         default=False if top else argparse.SUPPRESS,
         help="warnings only",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text" if top else argparse.SUPPRESS,
+        help="log lines for people (text, the default) or log shippers (json, one object a line)",
     )
 
 
@@ -285,9 +454,57 @@ def build_parser() -> argparse.ArgumentParser:
     versions.add_argument("provider", nargs="?", metavar="PROVIDER")
     _format_option(versions)
 
-    models = add(commands, "models", cmd_models, "list the current catalog")
+    models = add(
+        commands, "models", cmd_models, "list the current catalog, or the one of a past moment"
+    )
     models.add_argument("provider", nargs="?", metavar="PROVIDER")
+    models.add_argument(
+        "--as-of",
+        type=parse_timestamp,
+        metavar="TIMESTAMP",
+        help="the catalog as it stood then (ISO 8601, UTC unless an offset is given)",
+    )
     _format_option(models)
+
+    diff = add(
+        commands,
+        "diff",
+        cmd_diff,
+        "what changed between two catalog versions (default: the last two)",
+    )
+    diff.add_argument("provider", metavar="PROVIDER")
+    diff.add_argument("--from", dest="from_version", type=int, metavar="N", help="older version")
+    diff.add_argument(
+        "--to", dest="to_version", type=int, metavar="M", help="newer version (default: newest)"
+    )
+    _format_option(diff)
+
+    report = commands.add_parser("report", help="reports", description="Reports for analysts.")
+    reports = report.add_subparsers(dest="report", required=True, metavar="REPORT")
+    prices = add(
+        reports,
+        "prices",
+        cmd_report_prices,
+        "every price change in a period, with old and new amounts",
+    )
+    prices.add_argument("--provider", metavar="P", help="only this provider")
+    prices.add_argument("--model", metavar="M", help="only this model id")
+    prices.add_argument("--since", type=parse_timestamp, metavar="T", help="changes at or after T")
+    prices.add_argument(
+        "--until",
+        type=parse_timestamp,
+        metavar="T",
+        help="changes at or before T (a date alone: that whole day)",
+    )
+    prices.add_argument(
+        "--format",
+        choices=("table", "json", "csv", "markdown", "html"),
+        default="table",
+        help="output format",
+    )
+    prices.add_argument(
+        "--output", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
 
     add(
         commands,
@@ -295,13 +512,44 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_demo,
         "offline demo: sync the bundled sample payloads into a SQLite database and show the result",
     )
+    daemon = add(
+        commands,
+        "daemon",
+        cmd_daemon,
+        "run the configured schedule until SIGTERM or SIGINT",
+    )
+    daemon.add_argument(
+        "--metrics-port",
+        type=parse_port,
+        metavar="N",
+        help="serve Prometheus metrics at http://HOST:N/metrics (default: [daemon] metrics_port)",
+    )
+    daemon.add_argument(
+        "--metrics-host",
+        metavar="H",
+        help="address to serve metrics on (default: [daemon] metrics_host, else 0.0.0.0)",
+    )
+
+    status = add(
+        commands,
+        "status",
+        cmd_status,
+        "per provider: last success and failure, newest data, versions; alert on stale ones",
+    )
+    status.add_argument(
+        "--max-age",
+        type=parse_duration_option,
+        metavar="DURATION",
+        help="exit 1 when an enabled provider's last success is older (e.g. 90s, 2h, 1d)",
+    )
+    _format_option(status)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
-    configure_logging(-1 if args.quiet else args.verbose)
+    configure_logging(-1 if args.quiet else args.verbose, log_format=args.log_format)
     app = App(args, out or sys.stdout)
     try:
         return int(args.handler(app, args))

@@ -16,10 +16,13 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from catalogsync.errors import ConfigError
+from catalogsync.schedules import build_trigger, interval_seconds
 
 DEFAULT_DATABASE_URL = "sqlite:///catalogsync.db"
 DEFAULT_SCHEDULE = "0 * * * *"
@@ -32,9 +35,16 @@ _PROVIDER_KEYS = {
     "schedule",
     "timeout_seconds",
     "max_attempts",
+    "jitter_seconds",
 }
-_TOP_KEYS = {"database", "sync", "http", "providers"}
-_EVERY = re.compile(r"^@every\s+(\d+)\s*([smh])$")
+_DAEMON_KEYS = {
+    "run_at_start",
+    "metrics_port",
+    "metrics_host",
+    "stop_timeout_seconds",
+    "timezone",
+}
+_TOP_KEYS = {"database", "sync", "http", "daemon", "providers"}
 
 
 class Secret:
@@ -72,12 +82,29 @@ class ProviderSettings:
     schedule: str = DEFAULT_SCHEDULE
     timeout_seconds: float = 30.0
     max_attempts: int = 3
+    jitter_seconds: float = 0.0
     options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def api_key_env(self) -> str:
         """The environment variable that holds this provider's key."""
         return api_key_env(self.name)
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    """How ``catalogsync daemon`` runs: the ``[daemon]`` table."""
+
+    run_at_start: bool = True
+    metrics_port: int | None = None
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - Prometheus scrapes from another host or pod
+    stop_timeout_seconds: float = 20.0
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> tzinfo:
+        """The time zone cron schedules are read in."""
+        return UTC if self.timezone == "UTC" else ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True)
@@ -88,6 +115,7 @@ class Settings:
     providers: Mapping[str, ProviderSettings] = field(default_factory=dict)
     max_removal_fraction: float = 0.5
     config_path: Path | None = None
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
 
 
 def api_key_env(provider: str) -> str:
@@ -154,7 +182,41 @@ def load_settings(
         providers=providers,
         max_removal_fraction=fraction,
         config_path=path,
+        daemon=_daemon_settings(_table(data, "daemon")),
     )
+
+
+def _daemon_settings(data: Mapping[str, Any]) -> DaemonSettings:
+    _reject_unknown(data, _DAEMON_KEYS, "[daemon]")
+    defaults = DaemonSettings()
+    run_at_start = data.get("run_at_start", defaults.run_at_start)
+    if not isinstance(run_at_start, bool):
+        raise ConfigError("[daemon] run_at_start must be true or false")
+    port = data.get("metrics_port")
+    if port is not None and (
+        not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535
+    ):
+        raise ConfigError("[daemon] metrics_port must be a port number (0-65535)")
+    host = data.get("metrics_host", defaults.metrics_host)
+    if not isinstance(host, str) or not host:
+        raise ConfigError("[daemon] metrics_host must be a host name or address")
+    stop_timeout = _number(
+        data.get("stop_timeout_seconds", defaults.stop_timeout_seconds),
+        "[daemon] stop_timeout_seconds",
+    )
+    if stop_timeout <= 0:
+        raise ConfigError("[daemon] stop_timeout_seconds must be positive")
+    zone = data.get("timezone", defaults.timezone)
+    try:
+        if not isinstance(zone, str):
+            raise ValueError(zone)
+        if zone != "UTC":  # UTC needs no time zone database (slim images may lack one)
+            ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"[daemon] timezone {zone!r} is not a time zone name (e.g. 'UTC', 'Europe/Berlin')"
+        ) from None
+    return DaemonSettings(run_at_start, port, host, stop_timeout, zone)
 
 
 def _provider_settings(
@@ -180,6 +242,12 @@ def _provider_settings(
     if not isinstance(schedule, str):
         raise ConfigError(f"{where}: schedule must be a string")
     validate_schedule(schedule, where)
+    jitter = _number(known.get("jitter_seconds", 0.0), f"{where} jitter_seconds")
+    period = interval_seconds(schedule)
+    if jitter < 0 or (period is not None and jitter >= period):
+        raise ConfigError(
+            f"{where}: jitter_seconds must be at least 0 and shorter than the schedule's interval"
+        )
     enabled = known.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}: enabled must be true or false")
@@ -199,6 +267,7 @@ def _provider_settings(
         schedule=schedule,
         timeout_seconds=timeout,
         max_attempts=attempts,
+        jitter_seconds=jitter,
         options=options,
     )
 
@@ -224,18 +293,15 @@ def _api_key(
 
 
 def validate_schedule(schedule: str, where: str) -> None:
-    """Accept five-field cron or ``@every <N>s|m|h``; raise ``ConfigError`` otherwise."""
-    text = schedule.strip()
-    every = _EVERY.match(text)
-    if every:
-        if int(every.group(1)) == 0:
-            raise ConfigError(f"{where}: schedule {schedule!r} must be a positive interval")
-        return
-    if text.startswith("@") or len(text.split()) != 5:
-        raise ConfigError(
-            f"{where}: schedule {schedule!r} is neither a five-field cron expression "
-            "nor '@every <N>s|m|h'"
-        )
+    """Accept five-field cron or ``@every <N>s|m|h``; raise ``ConfigError`` otherwise.
+
+    The schedule is built into the trigger the daemon will use, so every field is checked
+    now (``61 * * * *`` fails here, not at the first run).
+    """
+    try:
+        build_trigger(schedule, UTC)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: schedule {schedule!r} is not valid: {exc}") from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -5,6 +5,7 @@ is the only place that maps them to exit codes::
 
     CatalogSyncError
     ├── ConfigError                  bad settings or usage (exit 2)
+    │   └── NotFoundError            a named version or provider does not exist
     ├── DatabaseError                the database is unreachable or not migrated
     │   └── SchemaNotReadyError      run `catalogsync db upgrade` first
     ├── ProviderError                anything that went wrong talking to a provider
@@ -30,6 +31,10 @@ class CatalogSyncError(Exception):
 
 class ConfigError(CatalogSyncError):
     """The configuration or the command line is wrong."""
+
+
+class NotFoundError(ConfigError):
+    """The command line names something that does not exist (a version, a provider)."""
 
 
 class DatabaseError(CatalogSyncError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -67,6 +68,12 @@ def find_version(conn: Connection, provider: str, version: int | None = None) ->
     return next((r for r in rows if r.version == version), None)
 
 
+def version_as_of(conn: Connection, provider: str, at: datetime) -> VersionRow | None:
+    """The version of ``provider`` that was current at ``at`` (the newest fetched by then)."""
+    rows = [r for r in list_versions(conn, provider) if r.fetched_at <= at]
+    return rows[-1] if rows else None
+
+
 def table_counts(conn: Connection) -> dict[str, int]:
     """Row counts of every table, for the demo's summary."""
     return {
@@ -75,8 +82,36 @@ def table_counts(conn: Connection) -> dict[str, int]:
     }
 
 
-def load_catalog(conn: Connection, provider: str, version: VersionRow | None = None) -> Catalog:
-    """Rebuild ``provider``'s catalog: the current one, or as it stood at ``version``."""
+def changed_model_ids(conn: Connection, old: VersionRow, new: VersionRow) -> set[str]:
+    """Ids of the models that differ between two versions of one provider.
+
+    Any change to a model, its children included, closes its ``models`` row and opens a
+    new one, so the models rows opened or closed by the versions in between say it all.
+    """
+    models: Table = t.Model.__table__  # type: ignore[assignment]
+    low, high = sorted((old.id, new.id))
+    provider_id = select(PROVIDERS.c.id).where(PROVIDERS.c.slug == new.provider).scalar_subquery()
+    query = select(models.c.model_id).where(
+        models.c.provider_id == provider_id,
+        or_(
+            and_(models.c.opened_in_version_id > low, models.c.opened_in_version_id <= high),
+            and_(models.c.closed_in_version_id > low, models.c.closed_in_version_id <= high),
+        ),
+    )
+    return set(conn.execute(query).scalars())
+
+
+def load_catalog(
+    conn: Connection,
+    provider: str,
+    version: VersionRow | None = None,
+    *,
+    only: Collection[str] | None = None,
+) -> Catalog:
+    """Rebuild ``provider``'s catalog: the current one, or as it stood at ``version``.
+
+    With ``only``, just those models (a partial catalog, for diffs).
+    """
     provider_id = conn.execute(select(PROVIDERS.c.id).where(PROVIDERS.c.slug == provider)).scalar()
     if provider_id is None:
         return Catalog(provider, ())
@@ -90,7 +125,14 @@ def load_catalog(conn: Connection, provider: str, version: VersionRow | None = N
         query = select(table.c.model_id, *(table.c[c] for c in columns)).where(
             table.c.provider_id == provider_id, _valid_at(table, version)
         )
-        return list(conn.execute(query))
+        if only is None:
+            return list(conn.execute(query))
+        wanted = sorted(only)
+        return [
+            row
+            for start in range(0, len(wanted), 500)
+            for row in conn.execute(query.where(table.c.model_id.in_(wanted[start : start + 500])))
+        ]
 
     inputs: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for model_id, *rest in rows(t.ModelInput, "input_id", "description", "required", "task_fields"):

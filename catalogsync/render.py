@@ -7,44 +7,29 @@ rounded float), timestamps as ISO 8601 in UTC.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import IO, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from catalogsync.catalog import Catalog, Model, canonical_decimal
+from catalogsync.catalog import Catalog, Model, canonical_decimal, dumps_exact
 from catalogsync.queries import VersionRow
 from catalogsync.sync import SyncOutcome
 
 
-def dumps_json(value: Any, indent: int = 2, _level: int = 0) -> str:
-    """Serialise ``value`` as JSON, keeping key order, with exact decimals and ISO times."""
-    pad = " " * (indent * (_level + 1))
-    end = " " * (indent * _level)
-    if isinstance(value, Decimal):
-        return canonical_decimal(value)
+def _encode(value: object) -> object:
     if isinstance(value, datetime):
-        return json.dumps(value.isoformat())
+        return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
-    if isinstance(value, Mapping):
-        if not value:
-            return "{}"
-        items = (
-            f"{pad}{json.dumps(str(k))}: {dumps_json(v, indent, _level + 1)}"
-            for k, v in value.items()
-        )
-        return "{\n" + ",\n".join(items) + f"\n{end}}}"
-    if isinstance(value, list | tuple):
-        if not value:
-            return "[]"
-        items = (f"{pad}{dumps_json(v, indent, _level + 1)}" for v in value)
-        return "[\n" + ",\n".join(items) + f"\n{end}]"
-    return json.dumps(value, ensure_ascii=False)
+        return dataclasses.asdict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def dumps_json(value: Any, indent: int | None = 2) -> str:
+    """Serialise ``value`` as JSON, keeping key order, with exact decimals and ISO times."""
+    return dumps_exact(value, indent=indent, default=_encode)
 
 
 def print_json(value: Any, out: IO[str]) -> None:
@@ -154,16 +139,7 @@ def model_dict(provider: str, model: Model) -> dict[str, Any]:
             {"price_type": p.price_type, "variant": p.variant, "unit": p.unit, "amount": p.amount}
             for p in model.prices
         ],
-        "inputs": [
-            {
-                "id": i.input_id,
-                "description": i.description,
-                "required": i.required,
-                "task_fields": list(i.task_fields),
-                "formats": [f.label for f in sorted(i.formats)],
-            }
-            for i in model.inputs
-        ],
+        "inputs": [i.as_dict() for i in model.inputs],
         "output_formats": [f.label for f in sorted(model.output_formats)],
         "attributes": dict(model.attributes),
     }

@@ -101,3 +101,30 @@ def finish_run(
                 prices_changed=counts.prices_changed,
             )
         )
+
+
+def abandon_running_runs(engine: Engine, provider_id: int, now: datetime) -> list[int]:
+    """Mark every ``running`` run of ``provider_id`` as ``abandoned``; return their ids.
+
+    Call this only while holding the provider's lock: whoever left those rows
+    ``running`` cannot still be running, since only the lock holder syncs. The error
+    names the process that stopped; ``finished_at`` is when that was noticed.
+    """
+    with engine.begin() as conn:
+        stale = conn.execute(
+            select(RUNS.c.id, RUNS.c.pid, RUNS.c.hostname).where(
+                RUNS.c.provider_id == provider_id, RUNS.c.status == "running"
+            )
+        ).all()
+        for run_id, pid, hostname in stale:
+            conn.execute(
+                update(RUNS)
+                .where(RUNS.c.id == run_id, RUNS.c.status == "running")
+                .values(
+                    status="abandoned",
+                    finished_at=now,
+                    error=f"abandoned: process {pid} on {hostname} stopped before finishing "
+                    "(killed, crashed or lost); whatever it had not committed was rolled back",
+                )
+            )
+    return [int(run_id) for run_id, _, _ in stale]

@@ -3,6 +3,11 @@
 One provider's failure never stops the others: each gets its own ``sync_runs`` row and
 its own transaction, and a failure rolls that transaction back, leaving the stored
 catalog exactly as it was, and records why.
+
+A provider is synced by one process at a time: ``run_sync`` takes the provider's lock
+(``locks.py``) before anything else, and skips the provider when another process holds
+it. Holding the lock also proves that any run still marked ``running`` belongs to a
+process that died, so such runs are marked ``abandoned`` before the new one starts.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import httpx
@@ -20,13 +25,23 @@ from sqlalchemy.exc import SQLAlchemyError
 from catalogsync.config import ProviderSettings, Settings
 from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseError
 from catalogsync.http import build_client
+from catalogsync.locks import provider_lock
+from catalogsync.logs import log_context, set_log_context
 from catalogsync.providers import Provider, get_provider_class
-from catalogsync.runs import RunCounts, ensure_provider, finish_run, start_run
+from catalogsync.runs import (
+    RunCounts,
+    abandon_running_runs,
+    ensure_provider,
+    finish_run,
+    start_run,
+)
 from catalogsync.store import store_catalog
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+IMPORT_LOCK_WAIT = 60.0  # seconds an import waits for a sync of its provider to finish
+LOCK_RETRY_SECONDS = 0.5
 
 
 def utc_now() -> datetime:
@@ -64,6 +79,11 @@ class SyncPolicy:
     allow_mass_removal: bool = False
     trigger: str = "sync"
 
+    @property
+    def source(self) -> str:
+        """Where a stored version came from: a daemon's runs are syncs like any other."""
+        return "sync" if self.trigger == "daemon" else self.trigger
+
 
 def run_sync(
     engine: Engine,
@@ -73,15 +93,50 @@ def run_sync(
     *,
     observed_at: datetime | None = None,
     clock: Clock = utc_now,
+    lock_wait: float = 0.0,
 ) -> SyncOutcome:
-    """Obtain a payload, parse it and store it as one recorded run of ``provider``."""
+    """Obtain a payload, parse it and store it as one recorded run of ``provider``.
+
+    Returns a ``skipped`` outcome, having written nothing, when another process holds
+    the provider's lock (after trying for ``lock_wait`` seconds).
+    """
+    name = provider.name
+    deadline = time.monotonic() + lock_wait
+    with log_context(provider=name):
+        while True:
+            with provider_lock(engine, name) as acquired:
+                if acquired:
+                    return _locked_sync(engine, provider, obtain, policy, observed_at, clock)
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(LOCK_RETRY_SECONDS)
+        message = f"another process is syncing {name}"
+        log.info("skipped: %s", message, extra={"provider": name})
+        return SyncOutcome(name, "skipped", error=message)
+
+
+def _locked_sync(
+    engine: Engine,
+    provider: Provider,
+    obtain: Callable[[], bytes],
+    policy: SyncPolicy,
+    observed_at: datetime | None,
+    clock: Clock,
+) -> SyncOutcome:
     started = time.monotonic()
     name = provider.name
     try:
         provider_id = ensure_provider(engine, name, clock())
+        for stale in abandon_running_runs(engine, provider_id, clock()):
+            log.warning(
+                "run %d was left running by a process that stopped; marked abandoned",
+                stale,
+                extra={"provider": name},
+            )
         run_id = start_run(engine, provider_id, policy.trigger, clock())
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot record a sync run: {_db_message(exc)}") from exc
+    set_log_context(run_id=run_id)
     log.info("sync started", extra={"provider": name, "run_id": run_id})
     try:
         raw = obtain()
@@ -95,7 +150,7 @@ def run_sync(
                 raw,
                 observed_at=fetched_at,
                 recorded_at=clock(),
-                source=policy.trigger,
+                source=policy.source,
                 max_removal_fraction=policy.max_removal_fraction,
                 allow_mass_removal=policy.allow_mass_removal,
             )
@@ -193,11 +248,31 @@ def import_payload(
     *,
     allow_mass_removal: bool = False,
     clock: Clock = utc_now,
+    lock_wait: float = IMPORT_LOCK_WAIT,
 ) -> SyncOutcome:
-    """Store a saved payload of provider ``name`` as if it had been fetched at ``observed_at``."""
+    """Store a saved payload of provider ``name`` as if it had been fetched at ``observed_at``.
+
+    Unlike a sync, an import asked for by hand waits for a sync of the provider in progress
+    elsewhere, and fails rather than being skipped if that takes too long.
+    """
     adapter = get_provider_class(name)(_provider_settings(settings, name))
     policy = SyncPolicy(settings.max_removal_fraction, allow_mass_removal, "import")
-    return run_sync(engine, adapter, lambda: raw, policy, observed_at=observed_at, clock=clock)
+    outcome = run_sync(
+        engine,
+        adapter,
+        lambda: raw,
+        policy,
+        observed_at=observed_at,
+        clock=clock,
+        lock_wait=lock_wait,
+    )
+    if outcome.status == "skipped":
+        return replace(
+            outcome,
+            status="failed",
+            error=f"{outcome.error} (waited {lock_wait:g}s): nothing imported; try again",
+        )
+    return outcome
 
 
 def _fetcher(adapter: Provider, client: httpx.Client) -> Callable[[], bytes]:

@@ -12,11 +12,13 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import stamina
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from catalogsync.db.migrate import upgrade
 from catalogsync.db.session import make_engine
@@ -53,27 +55,32 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+@contextmanager
+def postgres_database(prefix: str, template: str | None = None) -> Iterator[tuple[str, str]]:
+    """Create a scratch PostgreSQL database (from ``template``); yield its name and URL; drop it."""
     if not POSTGRES_URL:
         pytest.skip("CATALOGSYNC_TEST_POSTGRES_URL is not set")
-    name = f"catalogsync_tmpl_{uuid.uuid4().hex[:10]}"
+    name = f"catalogsync_{prefix}_{uuid.uuid4().hex[:10]}"
     admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(_with_database(POSTGRES_URL, name))
-    upgrade(engine)
-    engine.dispose()
-    yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        conn.execute(
+            text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        )
+    try:
+        yield name, make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
-def _with_database(url: str, database: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(database=database).render_as_string(hide_password=False)
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    with postgres_database("tmpl") as (name, url):
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield name
 
 
 @pytest.fixture(params=BACKENDS)
@@ -84,18 +91,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
-    assert POSTGRES_URL
-    name = f"catalogsync_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    try:
-        yield _with_database(POSTGRES_URL, name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("test", request.getfixturevalue("postgres_template")) as (_, url):
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -104,18 +101,8 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    if not POSTGRES_URL:
-        pytest.skip("CATALOGSYNC_TEST_POSTGRES_URL is not set")
-    name = f"catalogsync_empty_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield _with_database(POSTGRES_URL, name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("empty") as (_, url):
+        yield url
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ Tests set what each endpoint returns (``server.set_json(...)``), point
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,6 +30,7 @@ class Reply:
     body: bytes = b"{}"
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (a slow provider)
 
 
 @dataclass
@@ -62,14 +64,19 @@ class ProviderServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def set_json(self, endpoint: str, payload: Any, status: int = 200) -> None:
-        self.set_raw(endpoint, dumps_json(payload).encode(), status)
+    def set_json(self, endpoint: str, payload: Any, status: int = 200, delay: float = 0.0) -> None:
+        self.set_raw(endpoint, dumps_json(payload).encode(), status, delay=delay)
 
     def set_raw(
-        self, endpoint: str, body: bytes, status: int = 200, content_type: str = "application/json"
+        self,
+        endpoint: str,
+        body: bytes,
+        status: int = 200,
+        content_type: str = "application/json",
+        delay: float = 0.0,
     ) -> None:
         with self._lock:
-            self.replies[endpoint] = Reply(status, body, content_type)
+            self.replies[endpoint] = Reply(status, body, content_type, delay=delay)
             self.queued.pop(endpoint, None)
 
     def queue(self, endpoint: str, *replies: Reply) -> None:
@@ -99,6 +106,8 @@ class ProviderServer:
                     reply = queued.pop(0) if queued else server.replies.get(endpoint)
                 if reply is None:
                     reply = Reply(404, b'{"error": "not found"}')
+                if reply.delay:
+                    time.sleep(reply.delay)
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(reply.body)))

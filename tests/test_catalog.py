@@ -162,3 +162,18 @@ def test_format_validation():
         Format("sound", "wav")
     with pytest.raises(ValueError, match="needs a name"):
         Format("audio", " ")
+
+
+def test_the_canonical_form_is_stable():
+    """Stored content hashes depend on it: a change here needs a migration that re-hashes."""
+    assert (
+        _model().content_hash()
+        == "a2e21079995c05f10066d58a49920e6736afa78f9859bbebed6f66013242f4cc"
+    )
+    value = normalize_json(
+        {"b": [Decimal("0.00000100000000000000015"), "é", None], "a": {"z": True, "y": 1.50}}
+    )
+    assert (
+        dumps_canonical(value)
+        == '{"a":{"y":1.5,"z":true},"b":[null,0.00000100000000000000015,"é"]}'
+    )

@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from catalogsync.errors import SchemaNotReadyError
+from catalogsync.locks import schema_lock
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,10 +47,15 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
-    """Migrate the database to ``revision``; return the revisions before and after."""
-    before = current_revision(engine)
-    command.upgrade(alembic_config(engine), revision)
-    return before, current_revision(engine) or ""
+    """Migrate the database to ``revision``; return the revisions before and after.
+
+    One upgrade at a time: several hosts or pods starting together each run this, and
+    the first migrates while the others wait, then find nothing left to do.
+    """
+    with schema_lock(engine):
+        before = current_revision(engine)
+        command.upgrade(alembic_config(engine), revision)
+        return before, current_revision(engine) or ""
 
 
 def require_current_schema(engine: Engine) -> None:

@@ -175,6 +175,9 @@ class Model(History, Base):
     __table_args__ = (
         _current_unique("models", "provider_id", "model_id"),
         _by_model("models"),
+        # Which models changed between two versions (diff): rows opened or closed by them.
+        Index(None, "opened_in_version_id"),
+        Index(None, "closed_in_version_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, sort_order=-20)
@@ -236,6 +239,9 @@ class Price(History, Base):
         _current_unique("prices", "provider_id", "model_id", "price_type", "variant", "unit"),
         _by_model("prices"),
         Index(None, "valid_from"),
+        # price_changes pairs the row a version closed with the one it opened, per model.
+        Index(None, "opened_in_version_id", "model_id"),
+        Index(None, "closed_in_version_id", "model_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, sort_order=-20)

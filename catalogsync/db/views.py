@@ -1,0 +1,46 @@
+"""The analyst views, as typed tables for reading.
+
+The views themselves are created by the migrations (their SQL is part of the schema's
+history); these definitions only tell SQLAlchemy their column types, so that a filter
+like ``changed_at >= since`` binds a timestamp in the stored format on SQLite and amounts
+come back as exact ``Decimal``s. They live on their own ``MetaData``: Alembic's
+autogenerate must not mistake them for tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Integer, MetaData, String, Table
+
+from catalogsync.db.types import ExactDecimal, UTCDateTime
+
+VIEWS = MetaData()
+
+price_changes = Table(
+    "price_changes",
+    VIEWS,
+    Column("provider", String),
+    Column("model_id", String),
+    Column("price_type", String),
+    Column("variant", String),
+    Column("unit", String),
+    Column("old_amount", ExactDecimal()),
+    Column("new_amount", ExactDecimal()),
+    Column("change", String),
+    Column("changed_at", UTCDateTime()),
+    Column("catalog_version", Integer),
+)
+
+price_history = Table(
+    "price_history",
+    VIEWS,
+    Column("provider", String),
+    Column("model_id", String),
+    Column("price_type", String),
+    Column("variant", String),
+    Column("unit", String),
+    Column("amount", ExactDecimal()),
+    Column("valid_from", UTCDateTime()),
+    Column("valid_to", UTCDateTime()),
+    Column("opened_in_version", Integer),
+    Column("closed_in_version", Integer),
+)

@@ -1,0 +1,139 @@
+"""Prometheus metrics of the daemon, served at ``/metrics`` with ``daemon --metrics-port``.
+
+- ``catalogsync_last_success_timestamp_seconds{provider}`` (gauge): Unix time of the last
+  successful sync (0: never);
+- ``catalogsync_last_sync_duration_seconds{provider}`` (gauge): how long this process's
+  last sync of the provider took;
+- ``catalogsync_models{provider}`` (gauge): models in the newest stored catalog version;
+- ``catalogsync_price_changes_total{provider}`` (counter): price points added, changed or
+  removed by this process's syncs;
+- ``catalogsync_sync_failures_total{provider}`` (counter): failed syncs, and sync jobs
+  that could not run, in this process;
+- ``catalogsync_syncs_total{provider,status}`` (counter): sync attempts by outcome
+  (``succeeded``, ``unchanged``, ``failed``, ``skipped``).
+
+The last-success time and the model count are read from the database after every sync
+attempt, so every replica reports the same, whichever did the work (a replica that
+skipped because another held the lock still reports the fresh success). The counters
+and the duration describe this process only, as Prometheus counters do. The metrics
+live in a registry of their own, not the process-global one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+from catalogsync.errors import ConfigError
+from catalogsync.status import ProviderStatus
+from catalogsync.sync import SyncOutcome
+
+OUTCOMES = ("succeeded", "unchanged", "failed", "skipped")
+
+
+class SyncMetrics:
+    """The daemon's metrics, one labelled series per provider."""
+
+    def __init__(self, providers: Sequence[str]) -> None:
+        self.registry = CollectorRegistry()
+        labels = ["provider"]
+        self.last_success = Gauge(
+            "catalogsync_last_success_timestamp_seconds",
+            "Unix time of the provider's last successful sync (0: never).",
+            labels,
+            registry=self.registry,
+        )
+        self.last_duration = Gauge(
+            "catalogsync_last_sync_duration_seconds",
+            "Duration of this process's last sync of the provider.",
+            labels,
+            registry=self.registry,
+        )
+        self.models = Gauge(
+            "catalogsync_models",
+            "Models in the provider's newest stored catalog version.",
+            labels,
+            registry=self.registry,
+        )
+        self.price_changes = Counter(
+            "catalogsync_price_changes",
+            "Price points added, changed or removed by this process's syncs.",
+            labels,
+            registry=self.registry,
+        )
+        self.failures = Counter(
+            "catalogsync_sync_failures",
+            "Failed syncs of the provider in this process.",
+            labels,
+            registry=self.registry,
+        )
+        self.syncs = Counter(
+            "catalogsync_syncs",
+            "Sync attempts by outcome (succeeded, unchanged, failed, skipped).",
+            ["provider", "status"],
+            registry=self.registry,
+        )
+        # Every series exists from the start, so "never succeeded" and "no failure
+        # yet" are values (0) an alert can see, not absent series.
+        for provider in providers:
+            self.last_success.labels(provider).set(0)
+            self.models.labels(provider).set(0)
+            self.price_changes.labels(provider)
+            self.failures.labels(provider)
+            for status in OUTCOMES:
+                self.syncs.labels(provider, status)
+
+    def observe(self, outcome: SyncOutcome) -> None:
+        """Count one sync attempt of this process."""
+        provider = outcome.provider
+        self.syncs.labels(provider, outcome.status).inc()
+        if outcome.status == "skipped":
+            return
+        self.last_duration.labels(provider).set(outcome.seconds)
+        if outcome.status == "failed":
+            self.failures.labels(provider).inc()
+        else:
+            self.price_changes.labels(provider).inc(outcome.prices_changed)
+
+    def job_failed(self, provider: str) -> None:
+        """Count a sync job that could not even run (the database was unreachable...)."""
+        self.syncs.labels(provider, "failed").inc()
+        self.failures.labels(provider).inc()
+
+    def refresh(self, status: ProviderStatus) -> None:
+        """Set the database-wide values from ``status``."""
+        if status.last_success_at is not None:
+            self.last_success.labels(status.provider).set(status.last_success_at.timestamp())
+        if status.model_count is not None:
+            self.models.labels(status.provider).set(status.model_count)
+
+
+class MetricsServer:
+    """The ``/metrics`` endpoint, served from a thread of its own."""
+
+    def __init__(self, metrics: SyncMetrics, port: int, host: str) -> None:
+        try:
+            self._server, self._thread = start_http_server(
+                port, addr=host, registry=metrics.registry
+            )
+        except OSError as exc:
+            raise ConfigError(f"cannot serve metrics on {host}:{port}: {exc.strerror}") from None
+        self.host = host
+        self.port = int(self._server.server_port)
+
+    @property
+    def url(self) -> str:
+        """Where the metrics are served."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/metrics"
+
+    def close(self) -> None:
+        """Stop serving."""
+        server: WSGIServer = self._server
+        server.shutdown()
+        server.server_close()
+        thread: threading.Thread = self._thread
+        thread.join(timeout=5)

@@ -1,0 +1,1 @@
+"""Reports: queries return rows; one renderer per format turns rows into text."""

@@ -1,0 +1,82 @@
+"""Rendering a catalog diff: the contract's JSON document, and a grouped, coloured text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+
+from catalogsync.catalog import JSONValue, canonical_decimal, dumps_canonical
+from catalogsync.diff import CatalogDiff
+from catalogsync.queries import VersionRow
+
+
+def diff_document(
+    provider: str, old: VersionRow | None, new: VersionRow, diff: CatalogDiff
+) -> dict[str, Any]:
+    """``{"provider", "from_version", "to_version", "added", "removed", "changed"}``."""
+    return {
+        "provider": provider,
+        "from_version": old.version if old else None,
+        "to_version": new.version,
+        "added": list(diff.added),
+        "removed": list(diff.removed),
+        "changed": [
+            {
+                "model_id": model.model_id,
+                "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in model.changes],
+            }
+            for model in diff.changed
+        ],
+    }
+
+
+def diff_text(provider: str, old: VersionRow | None, new: VersionRow, diff: CatalogDiff) -> Group:
+    """The diff for a terminal: a heading, then added, removed and changed models."""
+    before = f"version {old.version} ({old.fetched_at:%Y-%m-%d %H:%M})" if old else "nothing"
+    heading = Text(
+        f"{provider}: {before} -> version {new.version} ({new.fetched_at:%Y-%m-%d %H:%M} UTC)",
+        style="bold",
+    )
+    lines: list[Text] = [heading]
+    if diff.is_empty:
+        lines.append(Text("no changes"))
+    if diff.added:
+        lines.append(Text(f"added ({len(diff.added)})", style="bold green"))
+        lines.extend(Text(f"  + {model_id}", style="green") for model_id in diff.added)
+    if diff.removed:
+        lines.append(Text(f"removed ({len(diff.removed)})", style="bold red"))
+        lines.extend(Text(f"  - {model_id}", style="red") for model_id in diff.removed)
+    if diff.changed:
+        lines.append(Text(f"changed ({len(diff.changed)})", style="bold yellow"))
+        for model in diff.changed:
+            lines.append(Text(f"  ~ {model.model_id}", style="yellow"))
+            for change in model.changes:
+                line = Text(f"      {change.field}: ")
+                if isinstance(change.old, list) and isinstance(change.new, list):
+                    # Sets of formats: say what came and went rather than both lists.
+                    gone = [v for v in change.old if v not in change.new]
+                    came = [v for v in change.new if v not in change.old]
+                    line.append(" ".join(f"+{value_text(v)}" for v in came), style="green")
+                    line.append(" " if came and gone else "")
+                    line.append(" ".join(f"-{value_text(v)}" for v in gone), style="red")
+                else:
+                    line.append(value_text(change.old), style="red")
+                    line.append(" -> ")
+                    line.append(value_text(change.new), style="green")
+                lines.append(line)
+    return Group(*lines)
+
+
+def value_text(value: JSONValue) -> str:
+    """A field value in short: exact numbers, lists joined, objects as compact JSON."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not hasattr(value, "as_tuple"):
+        return dumps_canonical(value)
+    return canonical_decimal(value)  # type: ignore[arg-type]

@@ -1,0 +1,118 @@
+"""Renderers of the price-change report: rows in, text out, one function per format."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from rich.table import Table
+
+from catalogsync.catalog import canonical_decimal
+from catalogsync.render import dumps_json
+from catalogsync.reports.prices import REPORT_COLUMNS, PriceChange, as_record
+
+
+def _cell(value: object) -> str:
+    """A value as plain text: exact decimals, ISO times, empty for none."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return canonical_decimal(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _percent(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:+}%"
+
+
+def render_json(rows: Sequence[PriceChange]) -> str:
+    """A JSON list of rows: the view's columns plus ``absolute_change`` and ``percent_change``."""
+    return dumps_json([as_record(r) for r in rows]) + "\n"
+
+
+def render_csv(rows: Sequence[PriceChange]) -> str:
+    """CSV with a header row; amounts exact, times ISO 8601."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(value) for value in as_record(row).values()])
+    return out.getvalue()
+
+
+def render_markdown(rows: Sequence[PriceChange], title: str) -> str:
+    """A Markdown document: a heading, a one-line summary and a pipe table."""
+    header = ("changed at (UTC)", "provider", "model", "price", "unit", "old", "new", "change", "%")
+    lines = [f"# {title}", "", summary_line(rows), ""]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "|".join("---" if i < 5 else "---:" for i in range(len(header))) + "|")
+    for row in rows:
+        cells = (
+            row.changed_at.strftime("%Y-%m-%d %H:%M"),
+            row.provider,
+            row.model_id,
+            price_label(row),
+            row.unit,
+            _cell(row.old_amount),
+            _cell(row.new_amount),
+            change_text(row),
+            _percent(row.percent_change),
+        )
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_table(rows: Sequence[PriceChange], title: str) -> Table:
+    """A terminal table; rises red, drops green."""
+    table = Table(title=f"{title}: {summary_line(rows)}", title_justify="left")
+    for name in ("changed at (UTC)", "provider", "model", "price", "unit"):
+        table.add_column(name)
+    for name in ("old", "new", "change", "%"):
+        table.add_column(name, justify="right")
+    for row in rows:
+        delta = row.absolute_change
+        style = "" if delta is None or delta == 0 else ("red" if delta > 0 else "green")
+        table.add_row(
+            row.changed_at.strftime("%Y-%m-%d %H:%M"),
+            row.provider,
+            row.model_id,
+            price_label(row),
+            row.unit,
+            _cell(row.old_amount),
+            _cell(row.new_amount),
+            f"[{style}]{change_text(row)}[/]" if style else change_text(row),
+            _percent(row.percent_change),
+        )
+    return table
+
+
+def price_label(row: PriceChange) -> str:
+    """``per_minute``, ``unit 1080p``, ``input_tokens openai``."""
+    return f"{row.price_type} {row.variant}".strip()
+
+
+def change_text(row: PriceChange) -> str:
+    """``+2.5``, ``-1``, ``added``, ``removed``."""
+    delta = row.absolute_change
+    if delta is None:
+        return row.change
+    return ("+" if delta > 0 else "") + canonical_decimal(delta)
+
+
+def summary_line(rows: Sequence[PriceChange]) -> str:
+    """``12 price changes (3 added, 8 changed: 5 up, 3 down, 1 removed) in 4 models``."""
+    if not rows:
+        return "no price changes"
+    counts = {kind: sum(r.change == kind for r in rows) for kind in ("added", "changed", "removed")}
+    up = sum(1 for r in rows if (r.absolute_change or 0) > 0)
+    down = sum(1 for r in rows if (r.absolute_change or 0) < 0)
+    models = len({(r.provider, r.model_id) for r in rows})
+    return (
+        f"{len(rows)} price changes ({counts['added']} added, {counts['changed']} changed: "
+        f"{up} up, {down} down, {counts['removed']} removed) in {models} models"
+    )

@@ -1,0 +1,147 @@
+"""The price-change report's data: rows of ``price_changes``, and price series for charts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, select
+
+from catalogsync.db.views import price_changes, price_history
+
+PERCENT = Decimal("0.01")
+CHUNK = 500  # model ids per IN (...)
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """One row of ``price_changes``, with the change worked out."""
+
+    provider: str
+    model_id: str
+    price_type: str
+    variant: str
+    unit: str
+    old_amount: Decimal | None
+    new_amount: Decimal | None
+    change: str
+    changed_at: datetime
+    catalog_version: int
+
+    @property
+    def absolute_change(self) -> Decimal | None:
+        """``new - old``, for a price that moved."""
+        if self.old_amount is None or self.new_amount is None:
+            return None
+        return self.new_amount - self.old_amount
+
+    @property
+    def percent_change(self) -> Decimal | None:
+        """The move as a percentage of the old price (two decimals), unless the old was 0."""
+        delta = self.absolute_change
+        if delta is None or self.old_amount is None or self.old_amount == 0:
+            return None
+        return (delta * 100 / self.old_amount).quantize(PERCENT)
+
+    @property
+    def series_key(self) -> tuple[str, str, str]:
+        """The price this row is about, within its model."""
+        return (self.price_type, self.variant, self.unit)
+
+
+COLUMNS = (
+    "provider",
+    "model_id",
+    "price_type",
+    "variant",
+    "unit",
+    "old_amount",
+    "new_amount",
+    "change",
+    "changed_at",
+    "catalog_version",
+)
+"""The columns of the ``price_changes`` view, in order."""
+
+REPORT_COLUMNS = (*COLUMNS, "absolute_change", "percent_change")
+
+
+def as_record(row: PriceChange) -> dict[str, object]:
+    """A row with every report column, computed ones included."""
+    return {name: getattr(row, name) for name in REPORT_COLUMNS}
+
+
+def query_price_changes(
+    conn: Connection,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[PriceChange]:
+    """Every price change with ``since <= changed_at <= until``, oldest first."""
+    view = price_changes
+    query = select(*(view.c[name] for name in COLUMNS)).order_by(
+        view.c.changed_at,
+        view.c.provider,
+        view.c.model_id,
+        view.c.price_type,
+        view.c.variant,
+        view.c.unit,
+    )
+    if provider:
+        query = query.where(view.c.provider == provider)
+    if model:
+        query = query.where(view.c.model_id == model)
+    if since:
+        query = query.where(view.c.changed_at >= since)
+    if until:
+        query = query.where(view.c.changed_at <= until)
+    return [PriceChange(*row) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    """A price from ``start`` until ``end`` (``None``: still current)."""
+
+    amount: Decimal
+    start: datetime
+    end: datetime | None
+
+
+Series = dict[tuple[str, str, str], list[PricePoint]]
+
+
+def price_series(conn: Connection, models: list[tuple[str, str]]) -> dict[tuple[str, str], Series]:
+    """The whole price history of each ``(provider, model_id)``, per price key, in time order."""
+    found: dict[tuple[str, str], Series] = {m: defaultdict(list) for m in models}
+    for provider in sorted({p for p, _ in models}):
+        ids = sorted(m for p, m in models if p == provider)
+        for start_at in range(0, len(ids), CHUNK):
+            _load_series(conn, found, provider, ids[start_at : start_at + CHUNK])
+    return {key: dict(series) for key, series in found.items()}
+
+
+def _load_series(
+    conn: Connection, found: dict[tuple[str, str], Series], provider: str, ids: list[str]
+) -> None:
+    view = price_history
+    query = (
+        select(
+            view.c.model_id,
+            view.c.price_type,
+            view.c.variant,
+            view.c.unit,
+            view.c.amount,
+            view.c.valid_from,
+            view.c.valid_to,
+        )
+        .where(view.c.provider == provider, view.c.model_id.in_(ids))
+        .order_by(view.c.valid_from)
+    )
+    for model_id, price_type, variant, unit, amount, start, end in conn.execute(query):
+        found[(provider, model_id)][(price_type, variant, unit)].append(
+            PricePoint(amount, start, end)
+        )
