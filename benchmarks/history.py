@@ -27,16 +27,13 @@ import os
 import random
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stderr
+from contextlib import redirect_stderr
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
+from benchmarks.scratch import scratch_database
 from catalogsync.cli import main
 from catalogsync.config import ProviderSettings, Settings
 from catalogsync.db.migrate import upgrade
@@ -82,27 +79,6 @@ def catalog_versions(models: int, versions: int, change: float, seed: int) -> It
         ).encode()
 
 
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as scratch:
-            yield f"sqlite:///{Path(scratch) / 'history.db'}"
-        return
-    admin_url = os.environ.get("CATALOGSYNC_TEST_POSTGRES_URL")
-    if not admin_url:
-        raise SystemExit("set CATALOGSYNC_TEST_POSTGRES_URL for the PostgreSQL run")
-    name = f"catalogsync_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def best_of(runs: int, action: Callable[[], object]) -> float:
     times = []
     for _ in range(runs):
@@ -127,7 +103,7 @@ def bench(kind: str, models: int, versions: int, change: float) -> dict[str, flo
     settings = Settings(
         providers={"audioshake": ProviderSettings("audioshake", "https://api.audioshake.ai")}
     )
-    with database(kind) as url:
+    with tempfile.TemporaryDirectory() as scratch, scratch_database(kind, Path(scratch)) as url:
         engine = make_engine(url)
         upgrade(engine)
         started = time.perf_counter()

@@ -9,6 +9,7 @@ used: formats are sets, inputs and prices are sorted by key, amounts are exact
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -16,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 JSONValue: TypeAlias = (
     bool | int | Decimal | str | list["JSONValue"] | dict[str, "JSONValue"] | None
@@ -140,20 +141,33 @@ def loads_exact(text: str | bytes) -> object:
     return json.loads(text, parse_float=Decimal, parse_constant=refuse_constant)
 
 
-@dataclass(frozen=True, order=True)
-class Format:
-    """A file format, e.g. ``Format("audio", "wav")``; names are lower case."""
-
+class _FormatFields(NamedTuple):
     kind: str
     name: str
 
-    def __post_init__(self) -> None:
-        if self.kind not in FORMAT_KINDS:
-            raise ValueError(f"unknown format kind {self.kind!r}; expected one of {FORMAT_KINDS}")
-        name = self.name.strip().lower()
+
+class Format(_FormatFields):
+    """A file format, e.g. ``Format("audio", "wav")``; names are lower case.
+
+    A tuple underneath: catalogs hold hundreds of thousands of them, and tuples hash and
+    compare in C. ``Format.of`` returns an interned instance.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, kind: str, name: str) -> Format:
+        if kind not in FORMAT_KINDS:
+            raise ValueError(f"unknown format kind {kind!r}; expected one of {FORMAT_KINDS}")
+        name = name.strip().lower()
         if not name:
             raise ValueError("a format needs a name")
-        object.__setattr__(self, "name", name)
+        return super().__new__(cls, kind, name)
+
+    @staticmethod
+    @functools.lru_cache(maxsize=8192)
+    def of(kind: str, name: str) -> Format:
+        """The format ``kind``/``name``, built once and shared."""
+        return Format(kind, name)
 
     @property
     def label(self) -> str:
@@ -227,9 +241,9 @@ class Model:
         if not self.model_id:
             raise ValueError("a model needs an id")
         inputs = tuple(sorted(self.inputs, key=lambda i: i.input_id))
-        _require_unique((i.input_id for i in inputs), f"model {self.model_id}: input")
+        _require_unique([i.input_id for i in inputs], "model", self.model_id, "input")
         prices = tuple(sorted(self.prices, key=lambda p: p.key))
-        _require_unique((p.key for p in prices), f"model {self.model_id}: price")
+        _require_unique([p.key for p in prices], "model", self.model_id, "price")
         object.__setattr__(self, "inputs", inputs)
         object.__setattr__(self, "prices", prices)
         object.__setattr__(self, "output_formats", frozenset(self.output_formats))
@@ -255,8 +269,12 @@ class Model:
         }
 
     def content_hash(self) -> str:
-        """SHA-256 of the canonical form: equal for models with the same meaning."""
-        return _sha256(dumps_canonical(self.canonical()))
+        """SHA-256 of the canonical form: equal for models with the same meaning (memoised)."""
+        digest: str | None = self.__dict__.get("_content_hash")
+        if digest is None:
+            digest = _sha256(dumps_canonical(self.canonical()))
+            object.__setattr__(self, "_content_hash", digest)
+        return digest
 
 
 @dataclass(frozen=True)
@@ -269,7 +287,7 @@ class Catalog:
 
     def __post_init__(self) -> None:
         models = tuple(sorted(self.models, key=lambda m: m.model_id))
-        _require_unique((m.model_id for m in models), f"{self.provider}: model")
+        _require_unique([m.model_id for m in models], "catalog", self.provider, "model")
         object.__setattr__(self, "models", models)
 
     def by_id(self) -> dict[str, Model]:
@@ -295,9 +313,11 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _require_unique(keys: Iterable[object], what: str) -> None:
-    seen: set[object] = set()
+def _require_unique(keys: list[Any], owner: str, owner_id: str, what: str) -> None:
+    if len(set(keys)) == len(keys):  # the usual case, checked at C speed
+        return
+    seen: set[Any] = set()
     for key in keys:
         if key in seen:
-            raise ValueError(f"{what} {key!r} appears twice")
+            raise ValueError(f"{owner} {owner_id}: {what} {key!r} appears twice")
         seen.add(key)

@@ -320,6 +320,72 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
     return 1 if stale else 0
 
 
+def cmd_runs_list(app: App, args: argparse.Namespace) -> int:
+    from catalogsync.runs_view import list_runs, run_dict, runs_table
+
+    with reading(app.ready_engine()) as conn:
+        runs = list_runs(conn, app.provider_name(args.provider), args.limit)
+    if args.format == "json":
+        print_json([run_dict(r) for r in runs], app.out)
+    else:
+        console(app.out).print(runs_table(runs))
+    return 0
+
+
+def cmd_runs_show(app: App, args: argparse.Namespace) -> int:
+    from catalogsync.runs_view import find_run, payload_dict, run_dict, run_payload, run_table
+
+    with reading(app.ready_engine()) as conn:
+        run = find_run(conn, args.run_id)
+        if run is None:
+            raise NotFoundError(f"there is no sync run {args.run_id}")
+        payload = run_payload(conn, run)
+    if args.raw:
+        if payload is None:
+            raise NotFoundError(f"sync run {run.id} kept no payload (nothing arrived)")
+        _write_bytes(app.out, payload.data)
+    elif args.format == "json":
+        print_json(run_dict(run) | payload_dict(payload), app.out)
+    else:
+        console(app.out).print(run_table(run))
+        if payload is None:
+            print("no payload was kept (nothing arrived)", file=app.out)
+        else:
+            where = "this run" if payload.source == "run" else f"catalog {payload.source}"
+            print(f"payload ({len(payload.data)} bytes, kept with {where}):", file=app.out)
+            try:
+                text = payload.data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = "(not UTF-8 text: see it with --raw)"
+            print(text, file=app.out)
+    return 0
+
+
+def _write_bytes(out: IO[str], data: bytes) -> None:
+    """Bytes as they are: to the binary stream under ``out`` when there is one."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(data.decode("utf-8", "surrogateescape"))
+        return
+    out.flush()
+    buffer.write(data)
+    buffer.flush()
+
+
+def parse_run_id(text: str) -> int:
+    """A sync run id: a positive whole number."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a run id: {text!r}")
+    return int(text)
+
+
+def parse_limit(text: str) -> int:
+    """``--limit``: a positive whole number."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
 def parse_duration_option(text: str) -> timedelta:
     """``--max-age``: ``90s``, ``15m``, ``2h``, ``1d``..."""
     from catalogsync.status import parse_duration
@@ -543,6 +609,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when an enabled provider's last success is older (e.g. 90s, 2h, 1d)",
     )
     _format_option(status)
+
+    runs = commands.add_parser(
+        "runs",
+        help="sync runs: how each attempt ended and what it received",
+        description="Sync runs: how each attempt ended and what it received.",
+    )
+    runs_commands = runs.add_subparsers(dest="runs_command", required=True, metavar="COMMAND")
+    runs_list = add(runs_commands, "list", cmd_runs_list, "list sync runs, newest first")
+    runs_list.add_argument("provider", nargs="?", metavar="PROVIDER")
+    runs_list.add_argument(
+        "--limit", type=parse_limit, default=20, metavar="N", help="at most N runs (default 20)"
+    )
+    _format_option(runs_list)
+    runs_show = add(
+        runs_commands,
+        "show",
+        cmd_runs_show,
+        "one run's fields and the payload it received (a failed run's own, or its version's)",
+    )
+    runs_show.add_argument("run_id", type=parse_run_id, metavar="ID")
+    runs_show.add_argument(
+        "--raw",
+        action="store_true",
+        help="print only the payload's bytes, as received (for piping to jq)",
+    )
+    _format_option(runs_show)
     return parser
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
@@ -27,6 +27,8 @@ from catalogsync.schedules import build_trigger, interval_seconds
 DEFAULT_DATABASE_URL = "sqlite:///catalogsync.db"
 DEFAULT_SCHEDULE = "0 * * * *"
 CONFIG_FILENAME = "catalogsync.toml"
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_RETRY_AFTER_SECONDS = 60.0
 
 _PROVIDER_KEYS = {
     "enabled",
@@ -35,8 +37,11 @@ _PROVIDER_KEYS = {
     "schedule",
     "timeout_seconds",
     "max_attempts",
+    "max_response_bytes",
+    "max_retry_after_seconds",
     "jitter_seconds",
 }
+_HTTP_KEYS = {"timeout_seconds", "max_attempts", "max_response_bytes", "max_retry_after_seconds"}
 _DAEMON_KEYS = {
     "run_at_start",
     "metrics_port",
@@ -71,6 +76,31 @@ class Secret:
         return hash(self._value)
 
 
+MASK = "********"
+MIN_REDACTED_LENGTH = 8
+"""Shorter secrets are not searched for: masking them would mangle ordinary text."""
+
+
+def redact(text: str, secrets: Iterable[Secret | None]) -> str:
+    """``text`` with every occurrence of each secret replaced by ``********``."""
+    for secret in secrets:
+        if secret is not None and len(secret.reveal()) >= MIN_REDACTED_LENGTH:
+            text = text.replace(secret.reveal(), MASK)
+    return text
+
+
+def redact_bytes(data: bytes, secrets: Iterable[Secret | None]) -> bytes:
+    """``data`` with every occurrence of each secret (UTF-8) replaced by ``********``.
+
+    A provider that echoes the key it was sent (in an error message, say) must not get
+    it stored, logged or printed: payloads are redacted as they arrive.
+    """
+    for secret in secrets:
+        if secret is not None and len(secret.reveal()) >= MIN_REDACTED_LENGTH:
+            data = data.replace(secret.reveal().encode(), MASK.encode())
+    return data
+
+
 @dataclass(frozen=True)
 class ProviderSettings:
     """How to reach and schedule one provider."""
@@ -82,6 +112,8 @@ class ProviderSettings:
     schedule: str = DEFAULT_SCHEDULE
     timeout_seconds: float = 30.0
     max_attempts: int = 3
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_retry_after_seconds: float = DEFAULT_MAX_RETRY_AFTER_SECONDS
     jitter_seconds: float = 0.0
     options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -156,7 +188,7 @@ def load_settings(
     sync = _table(data, "sync")
     _reject_unknown(sync, {"max_removal_fraction"}, "[sync]")
     http = _table(data, "http")
-    _reject_unknown(http, {"timeout_seconds", "max_attempts"}, "[http]")
+    _reject_unknown(http, _HTTP_KEYS, "[http]")
     providers_data = _table(data, "providers")
     unknown = sorted(set(providers_data) - set(default_base_urls))
     if unknown:
@@ -259,6 +291,20 @@ def _provider_settings(
         raise ConfigError(f"{where}: max_attempts must be a whole number >= 1")
     if timeout <= 0:
         raise ConfigError(f"{where}: timeout_seconds must be positive")
+    max_bytes = known.get(
+        "max_response_bytes", http.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)
+    )
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1:
+        raise ConfigError(f"{where}: max_response_bytes must be a whole number >= 1")
+    retry_after_cap = _number(
+        known.get(
+            "max_retry_after_seconds",
+            http.get("max_retry_after_seconds", DEFAULT_MAX_RETRY_AFTER_SECONDS),
+        ),
+        f"{where} max_retry_after_seconds",
+    )
+    if retry_after_cap < 0:
+        raise ConfigError(f"{where}: max_retry_after_seconds must be at least 0")
     return ProviderSettings(
         name=name,
         base_url=base_url.rstrip("/"),
@@ -267,6 +313,8 @@ def _provider_settings(
         schedule=schedule,
         timeout_seconds=timeout,
         max_attempts=attempts,
+        max_response_bytes=max_bytes,
+        max_retry_after_seconds=retry_after_cap,
         jitter_seconds=jitter,
         options=options,
     )

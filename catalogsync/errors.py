@@ -54,19 +54,31 @@ class SchemaNotReadyError(DatabaseError):
 
 
 class ProviderError(CatalogSyncError):
-    """A provider could not be fetched."""
+    """A provider could not be fetched.
 
-    def __init__(self, provider: str, message: str) -> None:
+    ``body`` is what an HTTP error response said (the start of it), kept for inspection
+    with the failed run and never put in the message.
+    """
+
+    def __init__(self, provider: str, message: str, *, body: bytes | None = None) -> None:
         self.provider = provider
+        self.body = body
         super().__init__(f"{provider}: {message}")
 
 
 class TransientProviderError(ProviderError):
     """A failure that may go away on its own (timeout, connection error, 429, 5xx)."""
 
-    def __init__(self, provider: str, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        provider: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        body: bytes | None = None,
+    ) -> None:
         self.retry_after = retry_after
-        super().__init__(provider, message)
+        super().__init__(provider, message, body=body)
 
 
 class PermanentProviderError(ProviderError):
@@ -76,12 +88,13 @@ class PermanentProviderError(ProviderError):
 class AuthenticationError(PermanentProviderError):
     """The provider refused the API key."""
 
-    def __init__(self, provider: str, status_code: int) -> None:
+    def __init__(self, provider: str, status_code: int, *, body: bytes | None = None) -> None:
         self.status_code = status_code
         super().__init__(
             provider,
             f"authentication failed (HTTP {status_code}): check the API key "
             "(the key itself is never printed)",
+            body=body,
         )
 
 

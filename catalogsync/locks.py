@@ -16,6 +16,11 @@ taken; it never waits. A process that does not get it skips the provider.
 
 ``schema_lock`` uses the same machinery under a reserved name, waiting its turn, so that
 ``catalogsync db upgrade`` run by several hosts or pods at once migrates once.
+
+A PostgreSQL lock can be lost while held: the server restarts, or an administrator ends
+the session (``pg_terminate_backend``). ``held_provider_lock`` yields a ``HeldLock``
+whose ``verify`` says so, and a sync calls it before committing: otherwise a second
+process could take the lock and sync the same provider at the same time.
 """
 
 from __future__ import annotations
@@ -59,6 +64,37 @@ def lock_file(database: str, provider: str) -> Path:
     return Path(f"{database}.{provider}.lock")
 
 
+class HeldLock:
+    """A provider lock this process holds; ``verify`` checks that it still does."""
+
+    def __init__(
+        self, provider: str, conn: Connection | None = None, backend_pid: int | None = None
+    ) -> None:
+        self.provider = provider
+        self._conn = conn
+        self._backend_pid = backend_pid
+
+    def verify(self) -> None:
+        """Raise ``DatabaseError`` if the lock was lost with its PostgreSQL session.
+
+        A file lock or an in-process lock lasts as long as the process: nothing to check.
+        """
+        if self._conn is None:
+            return
+        try:
+            pid = self._conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        except SQLAlchemyError as exc:
+            reason = _first_line(exc)
+        else:
+            if pid == self._backend_pid:
+                return
+            reason = "the session was replaced"  # a reconnect: the old session is gone
+        raise DatabaseError(
+            f"lost the {self.provider} lock with its database session ({reason}); "
+            f"another process may be syncing {self.provider} now, so nothing is stored"
+        )
+
+
 @contextmanager
 def provider_lock(engine: Engine, provider: str) -> Iterator[bool]:
     """Try to take ``provider``'s lock without waiting; yield whether it was taken.
@@ -66,18 +102,25 @@ def provider_lock(engine: Engine, provider: str) -> Iterator[bool]:
     Raises ``DatabaseError`` when the lock cannot even be tried (database unreachable,
     lock file not writable).
     """
+    with held_provider_lock(engine, provider) as held:
+        yield held is not None
+
+
+@contextmanager
+def held_provider_lock(engine: Engine, provider: str) -> Iterator[HeldLock | None]:
+    """Like ``provider_lock``, but yield the ``HeldLock`` (or ``None`` when not taken)."""
     backend = engine.url.get_backend_name()
     if backend == "postgresql":
-        with _advisory_lock(engine, provider) as acquired:
-            yield acquired
+        with _advisory_lock(engine, provider) as held:
+            yield held
         return
     database = engine.url.database
     if backend != "sqlite" or not database or database == ":memory:":
         with _local_lock(f"{engine.url}:{provider}") as acquired:
-            yield acquired
+            yield HeldLock(provider) if acquired else None
         return
     with _file_lock(lock_file(database, provider)) as acquired:
-        yield acquired
+        yield HeldLock(provider) if acquired else None
 
 
 @contextmanager
@@ -97,7 +140,7 @@ def schema_lock(engine: Engine, wait_seconds: float = 600.0) -> Iterator[None]:
 
 
 @contextmanager
-def _advisory_lock(engine: Engine, provider: str) -> Iterator[bool]:
+def _advisory_lock(engine: Engine, provider: str) -> Iterator[HeldLock | None]:
     namespace, key = advisory_key(provider)
     params = {"namespace": namespace, "key": key}
     try:
@@ -110,16 +153,15 @@ def _advisory_lock(engine: Engine, provider: str) -> Iterator[bool]:
         ) from exc
     try:
         try:
-            acquired = bool(
-                conn.execute(
-                    text("SELECT pg_try_advisory_lock(:namespace, :key)"), params
-                ).scalar_one()
-            )
+            taken, backend_pid = conn.execute(
+                text("SELECT pg_try_advisory_lock(:namespace, :key), pg_backend_pid()"), params
+            ).one()
+            acquired = bool(taken)
         except SQLAlchemyError as exc:
             conn.invalidate()
             raise DatabaseError(f"cannot take the {provider} lock: {_first_line(exc)}") from exc
         try:
-            yield acquired
+            yield HeldLock(provider, conn, int(backend_pid)) if acquired else None
         finally:
             if acquired:
                 _advisory_unlock(conn, provider, params)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,8 +84,9 @@ def finish_run(
     error: str | None = None,
     version_id: int | None = None,
     counts: RunCounts | None = None,
+    raw: bytes | None = None,
 ) -> None:
-    """Record how run ``run_id`` ended."""
+    """Record how run ``run_id`` ended; ``raw`` is what a failed run received, kept compressed."""
     counts = counts or RunCounts()
     with engine.begin() as conn:
         conn.execute(
@@ -99,6 +101,8 @@ def finish_run(
                 models_removed=counts.removed,
                 models_changed=counts.changed,
                 prices_changed=counts.prices_changed,
+                raw_encoding="zlib" if raw is not None else None,
+                raw_payload=zlib.compress(raw, 6) if raw is not None else None,
             )
         )
 

@@ -14,14 +14,16 @@ Every row is dated by the observed time of its version (the fetch time, or the
 
 from __future__ import annotations
 
+import hashlib
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Connection, Table, insert, select, update
 
+from catalogsync import __version__
 from catalogsync.catalog import Catalog, Format, Model, dumps_canonical, hash_model_hashes
 from catalogsync.db import models as t
 from catalogsync.diff import classify_models, diff_keyed, removal_exceeds
@@ -48,6 +50,7 @@ CHILD_SPECS = (
     ChildSpec(t.ModelAttribute.__table__, ("name",), ("value",)),  # type: ignore[arg-type]
 )
 MODELS: Table = t.Model.__table__  # type: ignore[assignment]
+MODEL_COLUMNS = ("model_id", "name", "category", "description", "access", "content_hash")
 VERSIONS: Table = t.CatalogVersion.__table__  # type: ignore[assignment]
 PRICES: Table = t.Price.__table__  # type: ignore[assignment]
 
@@ -63,6 +66,8 @@ class LatestVersion:
     version: int
     fetched_at: datetime
     content_hash: str
+    raw_hash: str | None
+    model_count: int
 
 
 @dataclass(frozen=True)
@@ -89,12 +94,40 @@ class _Stamp:
 def latest_version(conn: Connection, provider_id: int) -> LatestVersion | None:
     """The newest catalog version of a provider, if any."""
     row = conn.execute(
-        select(VERSIONS.c.id, VERSIONS.c.version, VERSIONS.c.fetched_at, VERSIONS.c.content_hash)
+        select(
+            VERSIONS.c.id,
+            VERSIONS.c.version,
+            VERSIONS.c.fetched_at,
+            VERSIONS.c.content_hash,
+            VERSIONS.c.raw_hash,
+            VERSIONS.c.model_count,
+        )
         .where(VERSIONS.c.provider_id == provider_id)
         .order_by(VERSIONS.c.version.desc())
         .limit(1)
     ).one_or_none()
     return LatestVersion(*row) if row else None
+
+
+def payload_hash(parser: object, raw: bytes) -> str:
+    """SHA-256 of ``raw`` salted with the parser that reads it and catalogsync's version.
+
+    Equal hashes mean the same bytes read by the same code, hence the same catalog; a new
+    release or another adapter parses the bytes again.
+    """
+    kind = type(parser)
+    salt = f"catalogsync {__version__} {kind.__module__}.{kind.__qualname__}\n".encode()
+    return hashlib.sha256(salt + raw).hexdigest()
+
+
+def unchanged_payload(
+    conn: Connection, provider_id: int, raw_hash: str, observed_at: datetime
+) -> StoreResult | None:
+    """``unchanged`` when the newest version was stored from the very same bytes, else ``None``."""
+    latest = latest_version(conn, provider_id)
+    if latest is None or latest.raw_hash != raw_hash or observed_at < latest.fetched_at:
+        return None
+    return StoreResult("unchanged", latest.id, latest.version, latest.model_count)
 
 
 def store_catalog(
@@ -103,6 +136,7 @@ def store_catalog(
     catalog: Catalog,
     raw: bytes,
     *,
+    raw_hash: str | None = None,
     observed_at: datetime,
     recorded_at: datetime,
     source: str,
@@ -148,6 +182,7 @@ def store_catalog(
             "source": source,
             "raw_encoding": "zlib",
             "raw_payload": zlib.compress(raw, 6),
+            "raw_hash": raw_hash,
         },
     ).scalar_one()
     stamp = _Stamp(provider_id, version_id, observed_at)
@@ -159,22 +194,21 @@ def store_catalog(
 
     prices_changed = 0
     closes: dict[str, list[int]] = {spec.table.name: [] for spec in CHILD_SPECS}
-    opens: dict[str, list[dict[str, Any]]] = {spec.table.name: [] for spec in CHILD_SPECS}
+    opens: dict[str, list[tuple[Any, ...]]] = {spec.table.name: [] for spec in CHILD_SPECS}
     for model_id in changes.changed:
         for spec in CHILD_SPECS:
             old = old_rows.get(model_id, {}).get(spec.table.name, {})
             new = new_rows[model_id][spec.table.name]
             delta = diff_keyed({k: v for k, (_, v) in old.items()}, new)
             closes[spec.table.name].extend(old[k][0] for k in delta.closed)
-            opens[spec.table.name].extend(
-                _row(spec, model_id, k, new[k], stamp) for k in delta.opened
-            )
+            opens[spec.table.name].extend((model_id, *k, *new[k]) for k in delta.opened)
             if spec.table is PRICES:
                 prices_changed += len(delta.touched)
     for model_id in changes.added:
         for spec in CHILD_SPECS:
-            new = new_rows[model_id][spec.table.name]
-            opens[spec.table.name].extend(_row(spec, model_id, k, v, stamp) for k, v in new.items())
+            opens[spec.table.name].extend(
+                (model_id, *k, *v) for k, v in new_rows[model_id][spec.table.name].items()
+            )
         prices_changed += len(models[model_id].prices)
 
     # Close first: the partial unique indexes allow one open row per key at a time.
@@ -184,9 +218,24 @@ def store_catalog(
         prices_changed += _close_models(
             conn, spec.table, changes.removed, stamp, count=spec.table is PRICES
         )
-    _insert(conn, MODELS, [_model_row(m, hashes[m.model_id], stamp) for m in touched])
+    opened = {
+        "provider_id": stamp.provider_id,
+        "valid_from": stamp.at,
+        "opened_in_version_id": stamp.version_id,
+    }
+    _insert(
+        conn,
+        MODELS,
+        MODEL_COLUMNS,
+        [
+            (m.model_id, m.name, m.category, m.description, m.access, hashes[m.model_id])
+            for m in touched
+        ],
+        opened,
+    )
     for spec in CHILD_SPECS:
-        _insert(conn, spec.table, opens[spec.table.name])
+        columns = ("model_id", *spec.keys, *spec.values)
+        _insert(conn, spec.table, columns, opens[spec.table.name], opened)
 
     return StoreResult(
         "succeeded",
@@ -236,7 +285,7 @@ def _ensure_formats(conn: Connection, wanted: set[Format]) -> dict[Format, int]:
     }
     missing = sorted(wanted - set(known))
     if missing:
-        _insert(conn, table, [{"kind": f.kind, "name": f.name} for f in missing])
+        _insert(conn, table, ("kind", "name"), [(f.kind, f.name) for f in missing])
         return _ensure_formats(conn, wanted)
     return known
 
@@ -263,34 +312,6 @@ def _load_children(
                     values,
                 )
     return found
-
-
-def _row(
-    spec: ChildSpec, model_id: str, key: tuple[Any, ...], values: tuple[Any, ...], stamp: _Stamp
-) -> dict[str, Any]:
-    row = dict(zip(spec.keys, key, strict=True)) | dict(zip(spec.values, values, strict=True))
-    return row | _opened(model_id, stamp)
-
-
-def _model_row(model: Model, digest: str, stamp: _Stamp) -> dict[str, Any]:
-    return {
-        "name": model.name,
-        "category": model.category,
-        "description": model.description,
-        "access": model.access,
-        "content_hash": digest,
-    } | _opened(model.model_id, stamp)
-
-
-def _opened(model_id: str, stamp: _Stamp) -> dict[str, Any]:
-    return {
-        "provider_id": stamp.provider_id,
-        "model_id": model_id,
-        "valid_from": stamp.at,
-        "valid_to": None,
-        "opened_in_version_id": stamp.version_id,
-        "closed_in_version_id": None,
-    }
 
 
 def _close_ids(conn: Connection, table: Table, ids: Sequence[int], stamp: _Stamp) -> None:
@@ -321,9 +342,73 @@ def _close_models(
     return closed
 
 
-def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(table), rows)
+def _insert(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    constants: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order, plus ``constants`` for every row).
+
+    SQLAlchemy's own executemany processes every parameter of every row in Python; here
+    only the columns whose type needs it are converted, constants once, and the rows go
+    to the driver at once: ``executemany`` on SQLite, ``COPY`` on PostgreSQL. Values are
+    converted by the same bind processors SQLAlchemy would use.
+    """
+    if not rows:
+        return
+    constants = constants or {}
+    names = [*columns, *constants]
+    fixed = tuple(_process(conn, table, name)(value) for name, value in constants.items())
+    converters = [
+        (index, convert)
+        for index, name in enumerate(columns)
+        if (convert := _processor(conn, table, name)) is not None
+    ]
+    if converters:
+        records = [_convert(row, converters) + fixed for row in rows]
+    else:
+        records = [row + fixed for row in rows]
+    quote = conn.dialect.identifier_preparer.quote
+    column_list = ", ".join(quote(name) for name in names)
+    if conn.dialect.name == "postgresql":
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {quote(table.name)} ({column_list}) FROM STDIN") as copy,
+        ):
+            for record in records:
+                copy.write_row(record)
+        return
+    marks = ", ".join("?" for _ in names)
+    conn.exec_driver_sql(
+        f"INSERT INTO {quote(table.name)} ({column_list}) VALUES ({marks})", records
+    )
+
+
+def _processor(conn: Connection, table: Table, name: str) -> Callable[[Any], Any] | None:
+    """The dialect's bind processor of a column (``None`` when values go through as they are)."""
+    process: Callable[[Any], Any] | None = (
+        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    )
+    return process
+
+
+def _process(conn: Connection, table: Table, name: str) -> Callable[[Any], Any]:
+    process = _processor(conn, table, name)
+    return (lambda value: value) if process is None else process
+
+
+def _convert(
+    row: tuple[Any, ...], converters: list[tuple[int, Callable[[Any], Any]]]
+) -> tuple[Any, ...]:
+    values = list(row)
+    for index, convert in converters:
+        if values[index] is not None:
+            values[index] = convert(values[index])
+    return tuple(values)
 
 
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:

@@ -8,6 +8,11 @@ A provider is synced by one process at a time: ``run_sync`` takes the provider's
 (``locks.py``) before anything else, and skips the provider when another process holds
 it. Holding the lock also proves that any run still marked ``running`` belongs to a
 process that died, so such runs are marked ``abandoned`` before the new one starts.
+
+Nothing that arrives is lost: a run that obtained a payload but could not parse or
+store it keeps the payload with its failed ``sync_runs`` row (an HTTP error keeps the
+error body). API keys never get that far: every payload is redacted as it arrives.
+A database failure fails that provider's run, not the whole sync.
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from catalogsync.config import ProviderSettings, Settings
-from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseError
+from catalogsync.config import ProviderSettings, Secret, Settings, redact, redact_bytes
+from catalogsync.db.session import reading
+from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseError, ProviderError
 from catalogsync.http import build_client
-from catalogsync.locks import provider_lock
+from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context, set_log_context
 from catalogsync.providers import Provider, get_provider_class
 from catalogsync.runs import (
@@ -35,7 +41,7 @@ from catalogsync.runs import (
     finish_run,
     start_run,
 )
-from catalogsync.store import store_catalog
+from catalogsync.store import StoreResult, payload_hash, store_catalog, unchanged_payload
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +79,12 @@ class SyncOutcome:
 
 @dataclass(frozen=True)
 class SyncPolicy:
-    """What a sync may do: the mass-removal guard and how the run is labelled."""
+    """What a sync may do: the mass-removal guard, how the run is labelled, what to redact."""
 
     max_removal_fraction: float = 0.5
     allow_mass_removal: bool = False
     trigger: str = "sync"
+    secrets: tuple[Secret, ...] = ()  # API keys, masked wherever a payload repeats them
 
     @property
     def source(self) -> str:
@@ -104,9 +111,9 @@ def run_sync(
     deadline = time.monotonic() + lock_wait
     with log_context(provider=name):
         while True:
-            with provider_lock(engine, name) as acquired:
-                if acquired:
-                    return _locked_sync(engine, provider, obtain, policy, observed_at, clock)
+            with held_provider_lock(engine, name) as lock:
+                if lock is not None:
+                    return _locked_sync(engine, provider, obtain, policy, observed_at, clock, lock)
             if time.monotonic() >= deadline:
                 break
             time.sleep(LOCK_RETRY_SECONDS)
@@ -122,6 +129,7 @@ def _locked_sync(
     policy: SyncPolicy,
     observed_at: datetime | None,
     clock: Clock,
+    lock: HeldLock,
 ) -> SyncOutcome:
     started = time.monotonic()
     name = provider.name
@@ -138,34 +146,40 @@ def _locked_sync(
         raise DatabaseError(f"cannot record a sync run: {_db_message(exc)}") from exc
     set_log_context(run_id=run_id)
     log.info("sync started", extra={"provider": name, "run_id": run_id})
+    raw: bytes | None = None
     try:
-        raw = obtain()
+        raw = redact_bytes(obtain(), policy.secrets)
         fetched_at = observed_at or clock()
-        catalog = provider.parse(raw)
-        with engine.begin() as conn:
-            result = store_catalog(
-                conn,
-                provider_id,
-                catalog,
-                raw,
-                observed_at=fetched_at,
-                recorded_at=clock(),
-                source=policy.source,
-                max_removal_fraction=policy.max_removal_fraction,
-                allow_mass_removal=policy.allow_mass_removal,
+        raw_hash = payload_hash(provider, raw)
+        # Bytes already stored as the newest version: unchanged, without parsing them again.
+        with reading(engine) as conn:
+            result = unchanged_payload(conn, provider_id, raw_hash, fetched_at)
+        if result is None:
+            result = _parse_and_store(
+                engine, provider, provider_id, raw, raw_hash, fetched_at, policy, clock, lock
             )
     except Exception as exc:
-        message = _failure_message(exc)
+        message = redact(_failure_message(exc), policy.secrets)
         if not isinstance(exc, CatalogSyncError | SQLAlchemyError):
             log.exception("sync failed unexpectedly", extra={"provider": name, "run_id": run_id})
         else:
             log.error("sync failed: %s", message, extra={"provider": name, "run_id": run_id})
-        _record_failure(engine, run_id, message, clock)
+        if raw is None and isinstance(exc, ProviderError) and exc.body is not None:
+            raw = redact_bytes(exc.body, policy.secrets)
+        _record_failure(engine, run_id, message, clock, raw)
         return SyncOutcome(
             name, "failed", run_id, error=message, seconds=time.monotonic() - started
         )
     counts = RunCounts(result.added, result.removed, result.changed, result.prices_changed)
-    finish_run(engine, run_id, result.status, clock(), version_id=result.version_id, counts=counts)
+    try:
+        finish_run(
+            engine, run_id, result.status, clock(), version_id=result.version_id, counts=counts
+        )
+    except SQLAlchemyError as exc:
+        raise DatabaseError(
+            f"run {run_id} {result.status} (version {result.version}) but could not be "
+            f"recorded: {_db_message(exc)}"
+        ) from exc
     log.info(
         "sync %s: version %s, %d models (+%d -%d ~%d), %d price changes",
         result.status,
@@ -210,7 +224,9 @@ def sync_providers(
     """
     selected = _select(settings, names)
     adapters = [get_provider_class(n)(settings.providers[n]) for n in selected]
-    policy = SyncPolicy(settings.max_removal_fraction, allow_mass_removal, trigger)
+    policy = SyncPolicy(
+        settings.max_removal_fraction, allow_mass_removal, trigger, _secrets(settings)
+    )
     outcomes: list[SyncOutcome] = []
     runnable = []
     for adapter in adapters:
@@ -232,9 +248,15 @@ def sync_providers(
         )
     for adapter in runnable:
         with build_client(settings.providers[adapter.name], transport) as client:
-            outcomes.append(
-                run_sync(engine, adapter, _fetcher(adapter, client), policy, clock=clock)
-            )
+            try:
+                outcome = run_sync(engine, adapter, _fetcher(adapter, client), policy, clock=clock)
+            except DatabaseError as exc:
+                # The database failed this provider, perhaps only for a moment (a restart):
+                # the others still get their turn, each on a fresh connection.
+                message = f"database error: {exc}"
+                log.error("sync failed: %s", message, extra={"provider": adapter.name})
+                outcome = SyncOutcome(adapter.name, "failed", error=message)
+            outcomes.append(outcome)
     order = {name: i for i, name in enumerate(selected)}
     return sorted(outcomes, key=lambda o: order[o.provider])
 
@@ -256,7 +278,9 @@ def import_payload(
     elsewhere, and fails rather than being skipped if that takes too long.
     """
     adapter = get_provider_class(name)(_provider_settings(settings, name))
-    policy = SyncPolicy(settings.max_removal_fraction, allow_mass_removal, "import")
+    policy = SyncPolicy(
+        settings.max_removal_fraction, allow_mass_removal, "import", _secrets(settings)
+    )
     outcome = run_sync(
         engine,
         adapter,
@@ -273,6 +297,40 @@ def import_payload(
             error=f"{outcome.error} (waited {lock_wait:g}s): nothing imported; try again",
         )
     return outcome
+
+
+def _parse_and_store(
+    engine: Engine,
+    provider: Provider,
+    provider_id: int,
+    raw: bytes,
+    raw_hash: str,
+    fetched_at: datetime,
+    policy: SyncPolicy,
+    clock: Clock,
+    lock: HeldLock,
+) -> StoreResult:
+    catalog = provider.parse(raw)  # before the transaction: no lock is held while parsing
+    with engine.begin() as conn:
+        result = store_catalog(
+            conn,
+            provider_id,
+            catalog,
+            raw,
+            raw_hash=raw_hash,
+            observed_at=fetched_at,
+            recorded_at=clock(),
+            source=policy.source,
+            max_removal_fraction=policy.max_removal_fraction,
+            allow_mass_removal=policy.allow_mass_removal,
+        )
+        lock.verify()  # before committing: with the lock lost, another process may be storing
+        return result
+
+
+def _secrets(settings: Settings) -> tuple[Secret, ...]:
+    """Every configured API key: a payload may echo any of them."""
+    return tuple(p.api_key for p in settings.providers.values() if p.api_key is not None)
 
 
 def _fetcher(adapter: Provider, client: httpx.Client) -> Callable[[], bytes]:
@@ -299,6 +357,8 @@ def _provider_settings(settings: Settings, name: str) -> ProviderSettings:
 
 
 def _failure_message(exc: BaseException) -> str:
+    if isinstance(exc, DatabaseError):
+        return f"database error: {exc}"
     if isinstance(exc, CatalogSyncError):
         return str(exc)
     if isinstance(exc, SQLAlchemyError):
@@ -312,9 +372,11 @@ def _db_message(exc: SQLAlchemyError) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
-def _record_failure(engine: Engine, run_id: int, message: str, clock: Clock) -> None:
+def _record_failure(
+    engine: Engine, run_id: int, message: str, clock: Clock, raw: bytes | None = None
+) -> None:
     try:
-        finish_run(engine, run_id, "failed", clock(), error=message)
+        finish_run(engine, run_id, "failed", clock(), error=message, raw=raw)
     except SQLAlchemyError as exc:
         raise DatabaseError(
             f"run {run_id} failed ({message}) and could not be recorded: {_db_message(exc)}"

@@ -6,7 +6,7 @@ import logging.config
 import os
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from catalogsync.config import DEFAULT_DATABASE_URL
 from catalogsync.db.models import Base
@@ -17,6 +17,19 @@ if config.config_file_name is not None and config.attributes.get("engine") is No
     logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
+def _sqlite_pragmas(connection: Connection, **pragmas: str) -> None:
+    """Set pragmas outside any transaction (inside one, SQLite ignores foreign_keys).
+
+    Batch mode rebuilds a table (copy, drop, rename), which needs foreign keys off, and a
+    rename that does not re-check the views: they name the table, and it is back under
+    its own name once the rebuild is done.
+    """
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    for name, value in pragmas.items():
+        driver.execute(f"PRAGMA {name} = {value}")
+
+
 def run_migrations_online() -> None:
     engine: Engine | None = config.attributes.get("engine")
     owned = engine is None
@@ -24,6 +37,9 @@ def run_migrations_online() -> None:
         engine = make_engine(os.environ.get("CATALOGSYNC_DATABASE_URL", DEFAULT_DATABASE_URL))
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                _sqlite_pragmas(connection, foreign_keys="OFF", legacy_alter_table="ON")
             context.configure(
                 connection=connection,
                 target_metadata=Base.metadata,
@@ -35,6 +51,8 @@ def run_migrations_online() -> None:
             with context.begin_transaction():
                 context.run_migrations()
             connection.commit()
+            if sqlite:
+                _sqlite_pragmas(connection, foreign_keys="ON", legacy_alter_table="OFF")
     finally:
         if owned:
             engine.dispose()

@@ -4,6 +4,10 @@ PostgreSQL tests run when CATALOGSYNC_TEST_POSTGRES_URL names a server
 (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and are skipped otherwise;
 .ci/run always sets it. Each test gets a database of its own, copied from a template
 migrated once per session, so tests may commit, run subprocesses and run concurrently.
+
+API keys: tests use only those of ``tests/api_keys.py``, and ``tests/secret_scan.py``
+(wired in here) fails any test that lets one appear in its output, its logs, or any row
+of the databases below.
 """
 
 from __future__ import annotations
@@ -23,6 +27,13 @@ from sqlalchemy.engine import make_url
 from catalogsync.db.migrate import upgrade
 from catalogsync.db.session import make_engine
 from tests.provider_server import ProviderServer
+from tests.secret_scan import (  # the plugin's hook and fixture, active for every test
+    _watch_for_api_keys,  # noqa: F401
+    assert_no_keys_in_database,
+    pytest_runtest_makereport,  # noqa: F401
+)
+
+pytest_plugins = ["pytester"]  # tests/test_secret_scan.py runs the scanner on planted keys
 
 POSTGRES_URL = os.environ.get("CATALOGSYNC_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -90,9 +101,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         path = tmp_path / "catalogsync-test.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
+        assert_no_keys_in_database(f"sqlite:///{path}")
         return
     with postgres_database("test", request.getfixturevalue("postgres_template")) as (_, url):
         yield url
+        assert_no_keys_in_database(url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -100,9 +113,11 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     """A URL of an empty database (no schema) of each backend."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
+        assert_no_keys_in_database(f"sqlite:///{tmp_path / 'empty.db'}")
         return
     with postgres_database("empty") as (_, url):
         yield url
+        assert_no_keys_in_database(url)
 
 
 @pytest.fixture

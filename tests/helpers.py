@@ -67,3 +67,33 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         "formats",
     ]
     return {name: sorted(rows(engine, f"SELECT * FROM {name}"), key=repr) for name in tables}
+
+
+def cli(*argv: str) -> tuple[int, str]:
+    """Run the command line in-process; return the exit code and what it printed to stdout."""
+    import io
+
+    from catalogsync.cli import main
+
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def use_local_server(monkeypatch: Any, server: Any, database_url: str) -> None:
+    """Point every provider at ``server``, with the shared test keys, and use ``database_url``."""
+    from tests.api_keys import KEYS
+
+    for name, value in {**KEYS, **server.base_url_env()}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", database_url)
+
+
+def provider_runs(engine: Engine, provider: str) -> list[tuple[Any, ...]]:
+    """Every ``sync_runs`` row of ``provider``, oldest first (all columns)."""
+    return rows(
+        engine,
+        "SELECT r.* FROM sync_runs r JOIN providers p ON p.id = r.provider_id "
+        "WHERE p.slug = :slug ORDER BY r.id",
+        slug=provider,
+    )

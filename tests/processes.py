@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from tests.api_keys import KEYS
 from tests.factories import (
     akool_model,
     akool_payload,
@@ -30,7 +31,6 @@ from tests.factories import (
 from tests.helpers import rows
 from tests.provider_server import ProviderServer
 
-KEYS = {"AUDIOSHAKE_API_KEY": "as-key", "AKOOL_API_KEY": "ak-key", "AURIKO_API_KEY": "au-key"}
 PROVIDERS = ("akool", "audioshake", "auriko")
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from catalogsync.cli import build_parser, main
 from catalogsync.db.session import make_engine
+from tests.api_keys import KEYS
 from tests.factories import (
     akool_model,
     akool_payload,
@@ -19,12 +20,6 @@ from tests.factories import (
     auriko_payload,
 )
 from tests.helpers import count, rows
-
-KEYS = {
-    "AUDIOSHAKE_API_KEY": "as-key-Zq81xTT4",
-    "AKOOL_API_KEY": "ak-key-P0w3rfulS3cret",
-    "AURIKO_API_KEY": "ak_live_Y2s9Lw0q",
-}
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -274,7 +269,7 @@ def test_sync_with_no_keys_at_all_exits_2(monkeypatch, tmp_path, capsys):
 
 def test_sync_before_db_upgrade_exits_2(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
-    monkeypatch.setenv("AKOOL_API_KEY", "k")
+    monkeypatch.setenv("AKOOL_API_KEY", KEYS["AKOOL_API_KEY"])
     assert run("sync")[0] == 2
     assert "catalogsync db upgrade" in capsys.readouterr().err
 
@@ -347,7 +342,7 @@ def test_global_options_before_or_after_the_command(position, tmp_path, capsys):
 def test_configuration_errors_exit_2(config, message, tmp_path, monkeypatch, capsys):
     path = tmp_path / "bad.toml"
     path.write_text(config)
-    monkeypatch.setenv("AKOOL_API_KEY", "k")
+    monkeypatch.setenv("AKOOL_API_KEY", KEYS["AKOOL_API_KEY"])
     monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     run("db", "upgrade")
     code, _ = run("--config", str(path), "sync")
@@ -376,28 +371,6 @@ def test_every_command_has_help(command, capsys):
     help_text = capsys.readouterr().out
     assert "usage: catalogsync" in help_text
     assert len(help_text.splitlines()) > 3
-
-
-def test_transient_failures_are_retried_then_succeed(live_env):
-    from tests.provider_server import Reply
-
-    server, _engine = live_env
-    assert run("db", "upgrade")[0] == 0
-    server.queue(
-        "audioshake",
-        Reply(500, b'{"error": "boom"}'),
-        Reply(429, b'{"error": "slow down"}', headers={"Retry-After": "1"}),
-    )
-    server.queue("akool", Reply(404, b'{"error": "gone"}'), Reply(500, b"{}"))
-    code, out = run("sync", "--format", "json")
-    status = {o["provider"]: o for o in json.loads(out)}
-    assert status["audioshake"]["status"] == "succeeded"
-    assert sum(r.path == "/models" for r in server.requests) == 3
-    # A 404 is not transient: no retry, a clear error, and exit 1.
-    assert status["akool"]["status"] == "failed"
-    assert "HTTP 404" in status["akool"]["error"]
-    assert sum(r.path.startswith("/api/open") for r in server.requests) == 1
-    assert code == 1
 
 
 @pytest.mark.parametrize("command", ["versions", "models"])

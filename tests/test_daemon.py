@@ -18,6 +18,7 @@ import pytest
 from catalogsync.cli import main
 from catalogsync.db.migrate import upgrade
 from catalogsync.db.session import make_engine
+from tests.api_keys import KEYS
 from tests.factories import akool_model, akool_payload, audioshake_model, audioshake_payload
 from tests.helpers import count, rows
 from tests.processes import (
@@ -260,7 +261,7 @@ def test_sigterm_during_a_slow_sync_exits_within_the_stop_timeout(
 
     # The next run finds the interrupted one and records it; the provider is fast again.
     serve_catalogs(served)
-    monkeypatch.setenv("AKOOL_API_KEY", "k")
+    monkeypatch.setenv("AKOOL_API_KEY", KEYS["AKOOL_API_KEY"])
     monkeypatch.setenv("CATALOGSYNC_AKOOL_BASE_URL", served.url)
     assert main(["sync", "akool", "--config", str(config)], out=io.StringIO()) == 0
     [(status, error)] = rows(

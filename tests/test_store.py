@@ -253,3 +253,47 @@ def test_views_have_the_contract_columns(engine):
     assert rows(
         engine, "SELECT provider, model_id, price_type, variant, unit FROM current_prices"
     ) == [("audioshake", "bass", "per_minute", "", "credits/minute")]
+
+
+def test_bulk_insert_stores_exactly_what_sqlalchemy_would(engine):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, text
+
+    from catalogsync.store import PRICES, _insert
+
+    store(engine, "audioshake", audioshake_payload(BASS))
+    [(provider_id, version_id)] = rows(engine, "SELECT provider_id, id FROM catalog_versions")
+    at = datetime(2026, 3, 4, 5, 6, 7, 890, tzinfo=UTC)
+    row = {
+        "provider_id": provider_id,
+        "price_type": "unit",
+        "variant": "720p",
+        "unit": "credits",
+        "amount": Decimal("0.00000100000000000000015"),
+        "valid_from": at,
+        "valid_to": None,
+        "opened_in_version_id": version_id,
+        "closed_in_version_id": None,
+    }
+    with engine.begin() as conn:
+        fast = row | {"model_id": "fast"}
+        columns = [c for c in fast if c not in ("provider_id", "valid_from")]
+        _insert(
+            conn,
+            PRICES,
+            columns,
+            [tuple(fast[c] for c in columns)],
+            {"provider_id": provider_id, "valid_from": at},
+        )
+        conn.execute(insert(PRICES), row | {"model_id": "slow"})
+        stored = {
+            model_id: (valid_from, amount)
+            for model_id, valid_from, amount in conn.execute(
+                text(
+                    "SELECT model_id, CAST(valid_from AS TEXT), CAST(amount AS TEXT) FROM prices WHERE model_id IN ('fast', 'slow')"
+                )
+            )
+        }
+    assert stored["fast"] == stored["slow"]
+    assert "0.00000100000000000000015" in stored["fast"][1]

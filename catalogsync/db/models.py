@@ -73,6 +73,7 @@ class CatalogVersion(Base):
     __table_args__ = (
         UniqueConstraint("provider_id", "version"),
         Index(None, "provider_id", "fetched_at"),
+        Index(None, "fetched_at"),  # price_changes over a period, all providers
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -86,6 +87,9 @@ class CatalogVersion(Base):
     source: Mapped[str] = mapped_column(String(16))
     raw_encoding: Mapped[str] = mapped_column(String(16))
     raw_payload: Mapped[bytes] = mapped_column(LargeBinary)
+    # SHA-256 of the raw bytes and the parser that read them: a fetch with the same bytes
+    # is unchanged without being parsed again.
+    raw_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class SyncRun(Base):
@@ -114,6 +118,11 @@ class SyncRun(Base):
     models_removed: Mapped[int | None] = mapped_column(Integer)
     models_changed: Mapped[int | None] = mapped_column(Integer)
     prices_changed: Mapped[int | None] = mapped_column(Integer)
+    # What a failed run received (zlib-compressed, as catalog_versions.raw_payload), so a
+    # payload that failed validation can be inspected; NULL when nothing arrived, and on
+    # successful runs, whose catalog version holds the payload.
+    raw_encoding: Mapped[str | None] = mapped_column(String(16))
+    raw_payload: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Format(Base):

@@ -16,10 +16,11 @@ output format kinds. Quirks:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NotRequired
 
 import httpx
-from pydantic import Field
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict
 
 from catalogsync.catalog import (
     FORMAT_KINDS,
@@ -34,54 +35,63 @@ from catalogsync.config import ProviderSettings
 from catalogsync.errors import PayloadError
 from catalogsync.http import get_bytes
 from catalogsync.providers.base import (
+    SCHEMA_CONFIG,
     Amount,
     Id,
-    Payload,
     load_json,
     reject_unknown_options,
     require_unique,
-    validate,
+    validate_with,
 )
 
 _INPUTS_EXTRA = "inputs_extra"
 
+# TypedDict schemas: validated in place, several times faster than model instances on
+# catalogs of tens of thousands of models; the JSON's own keys, unknown ones included.
 
-class _Input(Payload):
+
+class _Input(TypedDict):
+    __pydantic_config__ = SCHEMA_CONFIG  # type: ignore[misc]
     id: Id
-    description: str | None = None
-    required: bool | None = None
-    task_fields: list[str] = Field(default_factory=list, alias="taskFields")
-    formats: dict[str, list[Id]] = Field(default_factory=dict)
+    description: NotRequired[str | None]
+    required: NotRequired[bool | None]
+    taskFields: NotRequired[list[str]]
+    formats: NotRequired[dict[str, list[Id]]]
 
 
-class _Model(Payload):
+class _Model(TypedDict):
+    __pydantic_config__ = SCHEMA_CONFIG  # type: ignore[misc]
     id: Id
-    name: str | None = None
-    category: str | None = None
-    description: str | None = None
-    access: str | None = None
-    credits_per_minute: Amount | None = Field(default=None, alias="creditsPerMinute")
-    inputs: list[_Input] = Field(default_factory=list)
-    output_formats: list[Id] = Field(default_factory=list, alias="outputFormats")
-    limits: dict[str, Any] | None = None
-    supported_languages: list[str] | None = Field(default=None, alias="supportedLanguages")
+    name: NotRequired[str | None]
+    category: NotRequired[str | None]
+    description: NotRequired[str | None]
+    access: NotRequired[str | None]
+    creditsPerMinute: NotRequired[Amount | None]
+    inputs: NotRequired[list[_Input]]
+    outputFormats: NotRequired[list[Id]]
+    limits: NotRequired[dict[str, Any] | None]
+    supportedLanguages: NotRequired[list[str] | None]
 
 
-class _Envelope(Payload):
+class _Envelope(TypedDict):
+    __pydantic_config__ = SCHEMA_CONFIG  # type: ignore[misc]
     models: list[_Model]
 
 
-# Fields that become columns of the canonical model rather than attributes.
+_ENVELOPE = TypeAdapter(_Envelope)
+
+# Keys that become columns of the canonical model rather than attributes.
 _MAPPED = {
     "id",
     "name",
     "category",
     "description",
     "access",
-    "credits_per_minute",
+    "creditsPerMinute",
     "inputs",
-    "output_formats",
+    "outputFormats",
 }
+_INPUT_KEYS = set(_Input.__annotations__) - {"__pydantic_config__"}
 
 
 class AudioShakeProvider:
@@ -104,61 +114,72 @@ class AudioShakeProvider:
     def parse(self, raw: bytes) -> Catalog:
         """Validate a ``/models`` response into a catalog."""
         try:
-            envelope = validate(self.name, _Envelope, load_json(self.name, raw))
-            require_unique(self.name, [m.id for m in envelope.models], "models", field="id")
-            models = [self._model(m, f"models[{i}]") for i, m in enumerate(envelope.models)]
-            return Catalog(self.name, tuple(models))
+            models = validate_with(self.name, _ENVELOPE.validate_python, load_json(self.name, raw))[
+                "models"
+            ]
+            require_unique(self.name, [m["id"] for m in models], "models", field="id")
+            return Catalog(
+                self.name, tuple(self._model(m, f"models[{i}]") for i, m in enumerate(models))
+            )
         except RecursionError:
             raise PayloadError(self.name, "", "nested too deeply") from None
 
     def _model(self, model: _Model, path: str) -> Model:
+        model_id = model["id"]
+        inputs = model.get("inputs", [])
         require_unique(
             self.name,
-            [i.id for i in model.inputs],
+            [i["id"] for i in inputs],
             f"{path}.inputs",
             field="id",
             what="input id",
-            model_id=model.id,
+            model_id=model_id,
         )
-        attributes = model.model_dump(by_alias=True, exclude_unset=True, exclude=_MAPPED)
-        inputs_extra = {i.id: i.extras() for i in model.inputs if i.extras()}
+        attributes: dict[str, Any] = {k: v for k, v in model.items() if k not in _MAPPED}
+        inputs_extra = {
+            i["id"]: extra
+            for i in inputs
+            if (extra := {k: v for k, v in i.items() if k not in _INPUT_KEYS})
+        }
         if inputs_extra:
             if _INPUTS_EXTRA in attributes:
                 raise PayloadError(
                     self.name,
                     f"{path}.{_INPUTS_EXTRA}",
                     "unknown field clashes with the attribute that keeps inputs' unknown fields",
-                    model_id=model.id,
+                    model_id=model_id,
                 )
             attributes[_INPUTS_EXTRA] = inputs_extra
-        rate = model.credits_per_minute  # absent on gated models: no price, not a zero price
+        rate = model.get("creditsPerMinute")  # absent on gated models: no price, not zero
         try:
             return Model(
-                model_id=model.id,
-                name=model.name,
-                category=model.category,
-                description=model.description,
-                access=model.access,
-                inputs=tuple(_model_input(i) for i in model.inputs),
+                model_id=model_id,
+                name=model.get("name"),
+                category=model.get("category"),
+                description=model.get("description"),
+                access=model.get("access"),
+                inputs=tuple(_model_input(i) for i in inputs),
                 output_formats=frozenset(
-                    Format(infer_format_kind(n), n) for n in model.output_formats
+                    Format.of(infer_format_kind(n), n) for n in model.get("outputFormats", [])
                 ),
                 prices=() if rate is None else (Price("per_minute", "", "credits/minute", rate),),
                 attributes=attributes,
             )
         except ValueError as exc:
-            raise PayloadError(self.name, path, str(exc), model_id=model.id) from None
+            raise PayloadError(self.name, path, str(exc), model_id=model_id) from None
 
 
 def _model_input(item: _Input) -> ModelInput:
     formats = frozenset(
-        Format(_kind(kind), name) for kind, names in item.formats.items() for name in names
+        Format.of(kind, name)
+        for kind, names in ((_kind(key), names) for key, names in item.get("formats", {}).items())
+        for name in names
     )
     return ModelInput(
-        input_id=item.id,
-        description=item.description,
-        required=item.required,
-        task_fields=tuple(item.task_fields),
+        input_id=item["id"],
+        description=item.get("description"),
+        required=item.get("required"),
+        task_fields=tuple(item.get("taskFields", [])),
         formats=formats,
     )
 

@@ -12,9 +12,10 @@ import pytest
 
 from catalogsync.config import ProviderSettings, Secret
 from catalogsync.http import build_client
+from tests.api_keys import ADAPTER_KEY
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "providers"
-API_KEY = "k-test"
+API_KEY = ADAPTER_KEY
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

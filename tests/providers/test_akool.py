@@ -12,6 +12,7 @@ import pytest
 from catalogsync.catalog import Catalog, JSONValue, Model, ModelInput, Price, normalize_json
 from catalogsync.errors import ConfigError, PayloadError, PermanentProviderError
 from catalogsync.providers.akool import AkoolProvider
+from tests.api_keys import ADAPTER_KEY
 
 NAME = "akool"
 IMAGE = ModelInput("image", description="Image to animate (image to video)")
@@ -120,7 +121,7 @@ def test_fetch_sends_one_request_with_repeated_types(
     assert request.method == "GET"
     assert request.url.copy_with(query=None) == "https://example.test/api/open/v4/aigModel/list"
     assert request.url.params.multi_items() == [("types[]", t) for t in sent]
-    assert request.headers["x-api-key"] == "k-test"
+    assert request.headers["x-api-key"] == ADAPTER_KEY
 
 
 def test_fetch_without_a_key_sends_no_auth_header(make_settings, mock_client, fixture_bytes):

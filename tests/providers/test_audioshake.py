@@ -12,6 +12,7 @@ import pytest
 from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price, normalize_json
 from catalogsync.errors import ConfigError, PayloadError
 from catalogsync.providers.audioshake import AudioShakeProvider
+from tests.api_keys import ADAPTER_KEY
 
 NAME = "audioshake"
 AUDIO_IN = ("wav", "aiff", "flac", "mp3", "aac", "m4a")
@@ -69,7 +70,7 @@ def test_fetch_sends_the_documented_request(make_settings, mock_client, fixture_
     (request,) = requests
     assert request.method == "GET"
     assert str(request.url) == "https://example.test/models"
-    assert request.headers["x-api-key"] == "k-test"
+    assert request.headers["x-api-key"] == ADAPTER_KEY
 
 
 def test_fetch_without_a_key_sends_no_auth_header(make_settings, mock_client, fixture_bytes):

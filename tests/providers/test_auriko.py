@@ -12,6 +12,7 @@ import pytest
 from catalogsync.catalog import Catalog, JSONValue, Model, Price, normalize_json
 from catalogsync.errors import ConfigError, PayloadError
 from catalogsync.providers.auriko import AurikoProvider
+from tests.api_keys import ADAPTER_KEY
 
 NAME = "auriko"
 UNIT = "USD/1M tokens"
@@ -84,7 +85,7 @@ def test_fetch_gets_both_lists_and_combines_them_verbatim(
         ("GET", path, []),
         ("GET", path, [("endpoint", "responses")]),
     ]
-    assert all(r.headers["authorization"] == "Bearer k-test" for r in requests)
+    assert all(r.headers["authorization"] == f"Bearer {ADAPTER_KEY}" for r in requests)
 
 
 def test_fetch_without_a_key_sends_no_auth_header(make_settings, mock_client, fixture_bytes):

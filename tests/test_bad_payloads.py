@@ -1,0 +1,429 @@
+"""Bad payloads end to end: whatever a provider sends, nothing stored is lost or wrong.
+
+Each case first syncs all three providers from good payloads through the command line
+against the local provider server, then serves one bad payload to one provider and runs
+``catalogsync sync --format json`` again. Every case checks: exit code 1; the failed run's
+recorded error names the provider, the JSON path (and model) and the reason; the catalog
+tables and the earlier history are exactly as before; the other two providers synced
+(unchanged); ``runs show ID --raw`` gives back the bytes that arrived. All cases run on
+SQLite, a representative subset on PostgreSQL too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from catalogsync.db.session import make_engine
+from catalogsync.render import dumps_json
+from tests.api_keys import KEYS
+from tests.factories import (
+    akool_model,
+    akool_payload,
+    audioshake_model,
+    audioshake_payload,
+    auriko_model,
+    auriko_payload,
+)
+from tests.helpers import cli, provider_runs, snapshot, use_local_server
+from tests.provider_server import ProviderServer
+
+PROVIDERS = ("akool", "audioshake", "auriko")
+HTML = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+def _audioshake(*changed: dict[str, Any]) -> list[dict[str, Any]]:
+    models = [
+        audioshake_model("bass", price=1),
+        audioshake_model("drums", price=2),
+        audioshake_model("vocals", price=1.5),
+        audioshake_model("guitar", price=3),
+    ]
+    return [*models[: 4 - len(changed)], *changed]
+
+
+def _akool(*changed: dict[str, Any]) -> list[dict[str, Any]]:
+    models = [
+        akool_model("AkoolImage2VideoFastV1", prices={"720p": 5, "1080p": 10}),
+        akool_model("seedance-lite", prices={"480p": 3}, group="seedance", provider="seedance"),
+    ]
+    return [*models[: 2 - len(changed)], *changed]
+
+
+GPT4O = auriko_model("gpt-4o", providers={"openai": (2.5, 10), "azure": (2.75, 11)})
+GPT5 = auriko_model("gpt-5.5-pro", providers={"openai": (15, 120)})
+GOOD = {
+    "audioshake": audioshake_payload(*_audioshake()),
+    "akool": akool_payload(*_akool()),
+    "auriko": auriko_payload(GPT4O),
+    "auriko_responses": auriko_payload(GPT4O, GPT5),
+}
+
+
+def _bytes(document: Any) -> bytes:
+    return dumps_json(document).encode()
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str  # the provider server's endpoint that answers badly
+    body: bytes
+    expected: tuple[str, ...]  # fragments of the recorded error
+    content_type: str = "application/json"
+    postgres: bool = False  # also run on PostgreSQL
+
+    @property
+    def provider(self) -> str:
+        return self.endpoint.split("_")[0]
+
+    def kept(self) -> bytes:
+        """What the failed run keeps: the body (Auriko: both lists, as its fetch combines them)."""
+        body = self.body.replace(KEYS["AKOOL_API_KEY"].encode(), b"********")
+        if self.provider != "auriko":
+            return body
+        chat = body if self.endpoint == "auriko" else _bytes(GOOD["auriko"])
+        responses = (
+            body if self.endpoint == "auriko_responses" else _bytes(GOOD["auriko_responses"])
+        )
+        return b'{"endpoints":{"chat_completions":' + chat + b',"responses":' + responses + b"}}"
+
+
+AS = "audioshake: invalid payload"
+AK = "akool: invalid payload"
+AU = "auriko: invalid payload"
+CHAT = "endpoints.chat_completions."
+RESP = "endpoints.responses."
+
+
+def _as(*models: dict[str, Any]) -> bytes:
+    return _bytes(audioshake_payload(*_audioshake(*models)))
+
+
+def _ak(*models: dict[str, Any], **envelope: Any) -> bytes:
+    return _bytes({**akool_payload(*_akool(*models)), **envelope})
+
+
+def _au(*models: dict[str, Any], **envelope: Any) -> bytes:
+    return _bytes({**auriko_payload(GPT4O, *models), **envelope})
+
+
+def _res(**fields: Any) -> list[dict[str, Any]]:
+    return [{"label": "720p", "value": "720p", "width": 1280, "height": 720, **fields}]
+
+
+def _providers(**fields: Any) -> list[dict[str, Any]]:
+    return [{"name": "openai", "input_price": 1, "output_price": 2, **fields}]
+
+
+CASES = {
+    # --- AudioShake ---------------------------------------------------------------------
+    "audioshake-not-json": Case("audioshake", b"not json", (AS, "not JSON"), postgres=True),
+    "audioshake-html-200": Case(
+        "audioshake", HTML, (AS, "not JSON", "body starts '<!DOCTYPE html>"), "text/html"
+    ),
+    "audioshake-empty-body": Case("audioshake", b"", (AS, "not JSON")),
+    "audioshake-truncated": Case("audioshake", _as()[:-40], (AS, "not JSON")),
+    "audioshake-list-envelope": Case("audioshake", b"[]", (AS, "must be an object")),
+    "audioshake-wrong-envelope": Case(
+        "audioshake",
+        _bytes({"data": _audioshake()}),
+        (AS, "models: is required"),
+        postgres=True,
+    ),
+    "audioshake-models-object": Case(
+        "audioshake", _bytes({"models": {"bass": {}}}), (AS, "models: must be a list")
+    ),
+    "audioshake-missing-id": Case(
+        "audioshake", _as({"name": "Piano"}), (AS, "models[3].id: is required")
+    ),
+    "audioshake-empty-id": Case(
+        "audioshake", _as(audioshake_model(" ")), (AS, "models[3].id: must not be empty")
+    ),
+    "audioshake-duplicate-id": Case(
+        "audioshake",
+        _as(audioshake_model("bass")),
+        (AS, "(model 'bass')", "models[3].id: duplicate id 'bass' (first at models[0])"),
+        postgres=True,
+    ),
+    "audioshake-negative-price": Case(
+        "audioshake",
+        _as(audioshake_model("guitar", price=-3)),
+        (AS, "(model 'guitar')", "models[3].creditsPerMinute: must be >= 0"),
+        postgres=True,
+    ),
+    "audioshake-string-price": Case(
+        "audioshake",
+        _as(audioshake_model("guitar", price="3")),
+        (AS, "models[3].creditsPerMinute: must be a number"),
+    ),
+    "audioshake-boolean-price": Case(
+        "audioshake",
+        _as(audioshake_model("guitar", price=True)),
+        (AS, "models[3].creditsPerMinute: must be a number"),
+    ),
+    "audioshake-nan-price": Case(
+        "audioshake",
+        _as().replace(b'"creditsPerMinute": 3', b'"creditsPerMinute": NaN'),
+        (AS, "not JSON"),
+    ),
+    "audioshake-huge-price": Case(
+        "audioshake",
+        _as().replace(b'"creditsPerMinute": 3', b'"creditsPerMinute": 1e999999'),
+        (AS, "models[3]", "out of range"),
+    ),
+    "audioshake-nested-formats-list": Case(
+        "audioshake",
+        _as(audioshake_model("guitar", inputs=[{"id": "media", "formats": ["wav"]}])),
+        (AS, "models[3].inputs[0].formats: must be an object"),
+        postgres=True,
+    ),
+    "audioshake-nested-output-number": Case(
+        "audioshake",
+        _as(audioshake_model("guitar", outputs=(1,))),  # type: ignore[arg-type]
+        (AS, "models[3].outputFormats[0]: must be a string"),
+    ),
+    "audioshake-nested-required-string": Case(
+        "audioshake",
+        _as(audioshake_model("guitar", inputs=[{"id": "media", "required": "yes"}])),
+        (AS, "models[3].inputs[0].required: must be true or false"),
+    ),
+    "audioshake-empty-list": Case(
+        "audioshake",
+        _bytes({"models": []}),
+        (
+            "audioshake: refusing a catalog that removes 4 of 4 current models",
+            "--allow-mass-removal",
+        ),
+        postgres=True,
+    ),
+    # --- Akool ----------------------------------------------------------------------------
+    "akool-not-json": Case("akool", b"{'code': 1000}", (AK, "not JSON")),
+    "akool-html-200": Case("akool", HTML, (AK, "not JSON"), "text/html", postgres=True),
+    "akool-error-code": Case(
+        "akool",
+        _bytes({"code": 1101, "msg": "Invalid authorization or The request token has expired"}),
+        ("akool: API error code 1101: Invalid authorization",),
+        postgres=True,
+    ),
+    "akool-error-code-echoing-the-key": Case(
+        "akool",
+        _bytes({"code": 1101, "msg": f"invalid x-api-key {KEYS['AKOOL_API_KEY']}", "data": None}),
+        ("akool: API error code 1101: invalid x-api-key ********",),
+    ),
+    "akool-string-code": Case("akool", _ak(code="1000"), (AK, "code: must be a whole number")),
+    "akool-missing-data": Case(
+        "akool", _bytes({"code": 1000, "msg": "OK"}), (AK, "data: is required")
+    ),
+    "akool-null-data": Case("akool", _ak(data=None), (AK, "data: must be a list")),
+    "akool-missing-id": Case("akool", _ak({"type": 1501}), (AK, "data[1].value: is required")),
+    "akool-empty-id": Case("akool", _ak(akool_model("")), (AK, "data[1].value: must not be empty")),
+    "akool-duplicate-id": Case(
+        "akool",
+        _bytes(akool_payload(*_akool(), akool_model("seedance-lite"))),
+        (
+            AK,
+            "(model 'seedance-lite')",
+            "data[2].value: duplicate id 'seedance-lite' for type 1501",
+        ),
+    ),
+    "akool-negative-price": Case(
+        "akool",
+        _ak(akool_model("seedance-lite", prices={"480p": -3})),
+        (AK, "(model 'seedance-lite')", "data[1].resolutionList[0].unit_credit: must be >= 0"),
+        postgres=True,
+    ),
+    "akool-string-price": Case(
+        "akool",
+        _ak(akool_model("seedance-lite", prices={"480p": "3"})),
+        (AK, "data[1].resolutionList[0].unit_credit: must be a number"),
+    ),
+    "akool-boolean-price": Case(
+        "akool",
+        _ak(akool_model("seedance-lite", prices={"480p": False})),
+        (AK, "data[1].resolutionList[0].unit_credit: must be a number"),
+    ),
+    "akool-infinite-price": Case(
+        "akool", _ak().replace(b'"unit_credit": 3', b'"unit_credit": Infinity'), (AK, "not JSON")
+    ),
+    "akool-huge-price": Case(
+        "akool",
+        _ak().replace(b'"unit_credit": 3', b'"unit_credit": 1e400000'),
+        (AK, "data[1]", "out of range"),
+    ),
+    "akool-nested-resolutions-object": Case(
+        "akool",
+        _ak(akool_model("seedance-lite", resolutionList={"480p": 3})),
+        (AK, "data[1].resolutionList: must be a list"),
+    ),
+    "akool-nested-width-float": Case(
+        "akool",
+        _ak(akool_model("seedance-lite", resolutionList=_res(width=1280.5, unit_credit=3))),
+        (AK, "data[1].resolutionList[0].width: must be a whole number"),
+    ),
+    "akool-nested-flag-string": Case(
+        "akool",
+        _ak(akool_model("seedance-lite", generate_audio="yes")),
+        (AK, "data[1].generate_audio: must be true or false"),
+    ),
+    "akool-empty-list": Case(
+        "akool",
+        _bytes(akool_payload()),
+        ("akool: refusing a catalog that removes 2 of 2 current models", "--allow-mass-removal"),
+    ),
+    # --- Auriko ---------------------------------------------------------------------------
+    "auriko-not-json": Case("auriko", b"Service Unavailable", (AU, "not JSON")),
+    "auriko-html-200": Case("auriko_responses", HTML, (AU, "not JSON"), "text/html", postgres=True),
+    "auriko-error-body-200": Case(
+        "auriko", b'{"error": "unauthorized"}', (AU, f"{CHAT}object: is required")
+    ),
+    "auriko-wrong-object": Case("auriko", _au(object="model"), (AU, f"{CHAT}object: ", "'list'")),
+    "auriko-missing-data": Case(
+        "auriko_responses",
+        _bytes({"object": "list", "catalog_version": "v2"}),
+        (AU, f"{RESP}data: is required"),
+    ),
+    "auriko-missing-id": Case(
+        "auriko_responses", _au({"object": "model"}), (AU, f"{RESP}data[1].id: is required")
+    ),
+    "auriko-duplicate-id": Case(
+        "auriko_responses",
+        _au(GPT4O),
+        (
+            AU,
+            "(model 'gpt-4o')",
+            f"{RESP}data[1].id: duplicate id 'gpt-4o' (first at {RESP}data[0])",
+        ),
+    ),
+    "auriko-duplicate-upstream": Case(
+        "auriko_responses",
+        _au({**auriko_model("gpt-5.5-pro"), "providers": _providers() * 2}),
+        (AU, f"{RESP}data[1].providers[1].name: duplicate provider 'openai'"),
+    ),
+    "auriko-negative-price": Case(
+        "auriko_responses",
+        _au(auriko_model("gpt-5.5-pro", providers={"openai": (-15, 120)})),
+        (AU, "(model 'gpt-5.5-pro')", f"{RESP}data[1].providers[0].input_price: must be >= 0"),
+        postgres=True,
+    ),
+    "auriko-string-price": Case(
+        "auriko_responses",
+        _au(auriko_model("gpt-5.5-pro", providers={"openai": (15, "120")})),
+        (AU, f"{RESP}data[1].providers[0].output_price: must be a number"),
+    ),
+    "auriko-boolean-price": Case(
+        "auriko",
+        _au(auriko_model("o1", providers={"openai": (True, 1)})),
+        (AU, f"{CHAT}data[1].providers[0].input_price: must be a number"),
+    ),
+    "auriko-huge-price": Case(
+        "auriko",
+        _au().replace(b'"input_price": 2.5', b'"input_price": 2.5e99999'),
+        (AU, f"{CHAT}data[0]", "out of range"),
+    ),
+    "auriko-nested-created-string": Case(
+        "auriko",
+        _au(auriko_model("o1", created="1776656101")),
+        (AU, f"{CHAT}data[1].created: must be a whole number"),
+    ),
+    "auriko-nested-providers-object": Case(
+        "auriko",
+        _au({**auriko_model("o1"), "providers": {"openai": {}}}),
+        (AU, f"{CHAT}data[1].providers: must be a list"),
+    ),
+    "auriko-catalog-version-number": Case(
+        "auriko", _au(catalog_version=7), (AU, f"{CHAT}catalog_version: must be a string")
+    ),
+}
+EMPTY_AURIKO = _bytes(auriko_payload())
+
+
+def _params() -> list[Any]:
+    params = [pytest.param("sqlite", case, id=f"sqlite-{name}") for name, case in CASES.items()]
+    params += [
+        pytest.param("postgresql", case, id=f"postgresql-{name}", marks=pytest.mark.postgres)
+        for name, case in CASES.items()
+        if case.postgres
+    ]
+    return params
+
+
+def _serve_good(server: ProviderServer) -> None:
+    for endpoint, payload in GOOD.items():
+        server.set_json(endpoint, payload)
+
+
+def _sync() -> tuple[int, dict[str, dict[str, Any]]]:
+    code, out = cli("sync", "--format", "json")
+    return code, {o["provider"]: o for o in json.loads(out)}
+
+
+def test_there_are_enough_cases_for_every_provider():
+    per_provider = {p: sum(c.provider == p for c in CASES.values()) for p in PROVIDERS}
+    assert len(CASES) >= 30
+    assert min(per_provider.values()) >= 10, per_provider
+    assert sum(c.postgres for c in CASES.values()) >= 10
+
+
+@pytest.mark.parametrize(("database_url", "case"), _params(), indirect=["database_url"])
+def test_a_bad_payload_changes_nothing_and_is_kept(
+    database_url, case, provider_server, monkeypatch
+):
+    use_local_server(monkeypatch, provider_server, database_url)
+    _serve_good(provider_server)
+    code, first = _sync()
+    assert code == 0, first
+    assert {p: o["status"] for p, o in first.items()} == dict.fromkeys(PROVIDERS, "succeeded")
+    engine = make_engine(database_url)
+    try:
+        catalog_before = snapshot(engine)
+        history_before = {p: provider_runs(engine, p) for p in PROVIDERS}
+
+        provider_server.set_raw(case.endpoint, case.body, content_type=case.content_type)
+        code, second = _sync()
+
+        assert code == 1
+        failed = second[case.provider]
+        assert failed["status"] == "failed"
+        for fragment in case.expected:
+            assert fragment in failed["error"], (fragment, failed["error"])
+        others = {p: o["status"] for p, o in second.items() if p != case.provider}
+        assert others == dict.fromkeys(others, "unchanged")
+
+        # The catalog tables and every earlier run are exactly as they were.
+        assert snapshot(engine) == catalog_before
+        for provider in PROVIDERS:
+            runs = provider_runs(engine, provider)
+            assert runs[:-1] == history_before[provider]
+            assert len(runs) == len(history_before[provider]) + 1
+        run = provider_runs(engine, case.provider)[-1]
+        assert run[0] == failed["run_id"]
+
+        # The recorded run says the same, and keeps the bytes that arrived.
+        code, shown = cli("runs", "show", str(failed["run_id"]), "--format", "json")
+        assert code == 0
+        document = json.loads(shown)
+        assert (document["status"], document["error"]) == ("failed", failed["error"])
+        assert document["payload"] == "run"
+        code, raw = cli("runs", "show", str(failed["run_id"]), "--raw")
+        assert code == 0
+        assert raw.encode("utf-8", "surrogateescape") == case.kept()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_empty_auriko_catalog_is_refused(database_url, provider_server, monkeypatch):
+    use_local_server(monkeypatch, provider_server, database_url)
+    _serve_good(provider_server)
+    assert _sync()[0] == 0
+    provider_server.set_raw("auriko", EMPTY_AURIKO)
+    provider_server.set_raw("auriko_responses", EMPTY_AURIKO)
+    code, outcomes = _sync()
+    assert code == 1
+    assert (
+        "auriko: refusing a catalog that removes 2 of 2 current models"
+        in (outcomes["auriko"]["error"])
+    )
