@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from catalogsync.catalog import Catalog, Model, canonical_decimal, dumps_exact
 from catalogsync.queries import VersionRow
@@ -82,7 +83,7 @@ def outcomes_table(outcomes: Sequence[SyncOutcome]) -> Table:
             str(o.changed),
             str(o.prices_changed),
             f"{o.seconds:.2f}",
-            o.error or "",
+            Text(o.error or ""),  # not markup: errors quote JSON paths and [tables]
         )
     return table
 

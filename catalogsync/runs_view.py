@@ -141,8 +141,6 @@ def run_payload(conn: Connection, run: RunRow) -> RunPayload | None:
 def _decode(encoding: str, stored: bytes) -> bytes:
     if encoding == "zlib":
         return zlib.decompress(stored)
-    if encoding == "identity":
-        return stored
     raise DatabaseError(f"stored payload has an unknown encoding {encoding!r}")
 
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rich.table import Table as RichTable
+from rich.text import Text
 from sqlalchemy import Connection, Table, func, select
 
 from catalogsync.db import models as t
@@ -197,7 +198,7 @@ def status_table(
             "yes" if status.enabled else "no",
             _ago(status.success_age(now)),
             _ago(now - failure if failure else None),
-            error if len(error) <= ERROR_WIDTH else error[: ERROR_WIDTH - 3] + "...",
+            Text(error if len(error) <= ERROR_WIDTH else error[: ERROR_WIDTH - 3] + "..."),
             f"v{status.version} {_ago(status.data_age(now))}" if status.version else "-",
             str(status.version_count),
             "-" if status.model_count is None else str(status.model_count),

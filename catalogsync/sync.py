@@ -378,6 +378,9 @@ def _record_failure(
     try:
         finish_run(engine, run_id, "failed", clock(), error=message, raw=raw)
     except SQLAlchemyError as exc:
+        detail = _db_message(exc)
+        cause = "" if detail in message else f" ({detail})"
         raise DatabaseError(
-            f"run {run_id} failed ({message}) and could not be recorded: {_db_message(exc)}"
+            f"run {run_id} failed and could not be recorded{cause}; it stays 'running' until "
+            f"the next sync marks it abandoned. It failed with: {message}"
         ) from exc

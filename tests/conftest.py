@@ -101,11 +101,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         path = tmp_path / "catalogsync-test.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
-        assert_no_keys_in_database(f"sqlite:///{path}")
+        assert_no_keys_in_database(f"sqlite:///{path}", request.node)
         return
     with postgres_database("test", request.getfixturevalue("postgres_template")) as (_, url):
         yield url
-        assert_no_keys_in_database(url)
+        assert_no_keys_in_database(url, request.node)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -113,11 +113,11 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     """A URL of an empty database (no schema) of each backend."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
-        assert_no_keys_in_database(f"sqlite:///{tmp_path / 'empty.db'}")
+        assert_no_keys_in_database(f"sqlite:///{tmp_path / 'empty.db'}", request.node)
         return
     with postgres_database("empty") as (_, url):
         yield url
-        assert_no_keys_in_database(url)
+        assert_no_keys_in_database(url, request.node)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from tests.factories import (
     auriko_model,
     auriko_payload,
 )
-from tests.helpers import cli, provider_runs, snapshot, use_local_server
+from tests.helpers import cli, provider_runs, rows, snapshot, use_local_server
 from tests.provider_server import ProviderServer
 
 PROVIDERS = ("akool", "audioshake", "auriko")
@@ -427,3 +427,49 @@ def test_an_empty_auriko_catalog_is_refused(database_url, provider_server, monke
         "auriko: refusing a catalog that removes 2 of 2 current models"
         in (outcomes["auriko"]["error"])
     )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_unknown_new_fields_are_kept_not_refused(database_url, provider_server, monkeypatch):
+    use_local_server(monkeypatch, provider_server, database_url)
+    _serve_good(provider_server)
+    assert _sync()[0] == 0
+    provider_server.set_json(
+        "audioshake",
+        {
+            "models": [*_audioshake()[:3], audioshake_model("guitar", price=3, stemCount=4)],
+            "nextPage": None,
+        },
+    )
+    code, outcomes = _sync()
+    assert (code, outcomes["audioshake"]["status"], outcomes["audioshake"]["changed"]) == (
+        0,
+        "succeeded",
+        1,
+    )
+    engine = make_engine(database_url)
+    try:
+        assert rows(
+            engine,
+            "SELECT value FROM current_attributes WHERE model_id = 'guitar' AND name = 'stemCount'",
+        ) == [("4",)]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_tables_show_errors_as_they_are(database_url, provider_server, monkeypatch):
+    """Errors quote JSON paths and [tables]: the terminal tables must not read them as markup."""
+    use_local_server(monkeypatch, provider_server, database_url)
+    monkeypatch.delenv("AKOOL_API_KEY")
+    _serve_good(provider_server)
+    provider_server.set_raw("audioshake", _as(audioshake_model("guitar", price=-3)))
+    code, out = cli("sync")
+    assert code == 1
+    assert "models[3].creditsPerMinute:" in out
+    assert "[providers.akool]" in out
+    code, out = cli("status")
+    assert code == 0
+    assert "models[3].creditsPerMinute:" in out
+    code, out = cli("runs", "list")
+    assert "models[3].creditsPerMinute:" in out
