@@ -121,7 +121,7 @@ def versions_table(rows: Iterable[VersionRow]) -> Table:
             row.fetched_at.strftime("%Y-%m-%d %H:%M:%S"),
             str(row.model_count),
             row.content_hash[:12],
-            row.upstream_version or "",
+            Text(row.upstream_version or ""),
             row.source,
         )
     return table
@@ -153,7 +153,8 @@ def models_table(catalogs: Iterable[Catalog], title: str = "models") -> Table:
         table.add_column(column, overflow="fold")
     for catalog in catalogs:
         for model in catalog.models:
-            table.add_row(
+            # Text, not markup: names come from providers and may hold "[...]".
+            cells = (
                 catalog.provider,
                 model.model_id,
                 model.name or "",
@@ -161,6 +162,7 @@ def models_table(catalogs: Iterable[Catalog], title: str = "models") -> Table:
                 model.access or "",
                 _prices_text(model),
             )
+            table.add_row(*(Text(cell) for cell in cells))
     return table
 
 

@@ -398,3 +398,19 @@ def test_a_reader_does_not_block_a_sync_on_sqlite(tmp_path):
                 writer.execute(text("INSERT INTO formats (kind, name) VALUES ('audio', 'wav')"))
     finally:
         engine.dispose()
+
+
+def test_models_listing_shows_bracketed_names_verbatim(database_url, monkeypatch):
+    from tests.helpers import store
+
+    monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", database_url)
+    engine = make_engine(database_url)
+    try:
+        store(
+            engine, "audioshake", audioshake_payload(audioshake_model("bass", name="Bass [bold]"))
+        )
+    finally:
+        engine.dispose()
+    code, out = run("models", "audioshake")
+    assert code == 0
+    assert "Bass [bold]" in out

@@ -324,3 +324,14 @@ def test_partial_diff_equals_the_full_comparison(history, engine):
                 )
                 assert partial == full
                 assert not full.is_empty
+
+
+def test_report_table_shows_bracketed_ids_verbatim(engine, database_url, monkeypatch):
+    monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", database_url)
+    store(engine, "akool", akool_payload(akool_model("kling[bold]", prices={"720p": 5})))
+    store(engine, "akool", akool_payload(akool_model("kling[bold]", prices={"720p": 6})), day=1)
+    code, out = run("report", "prices", "--model", "kling[bold]")
+    assert code == 0
+    rows_ = [line for line in out.splitlines() if "unit 720p" in line]
+    assert len(rows_) == 2
+    assert all("kling[bold]" in line for line in rows_)

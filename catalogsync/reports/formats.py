@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from rich.markup import escape
 from rich.table import Table
 
 from catalogsync.catalog import canonical_decimal
@@ -45,49 +46,56 @@ def render_csv(rows: Sequence[PriceChange]) -> str:
     return out.getvalue()
 
 
+HEADER = ("changed at (UTC)", "provider", "model", "price", "unit", "old", "new", "change", "%")
+"""The columns of the report for people (Markdown, terminal, HTML)."""
+CHANGE_COLUMNS = (7, 8)  # the change and % cells, coloured by direction
+
+
+def display_cells(row: PriceChange) -> tuple[str, ...]:
+    """One report row as the texts under ``HEADER``."""
+    return (
+        row.changed_at.strftime("%Y-%m-%d %H:%M"),
+        row.provider,
+        row.model_id,
+        price_label(row),
+        row.unit,
+        _cell(row.old_amount),
+        _cell(row.new_amount),
+        change_text(row),
+        _percent(row.percent_change),
+    )
+
+
+def direction(row: PriceChange) -> str:
+    """``up``, ``down``, or ``""`` for a price that appeared, disappeared or stayed."""
+    delta = row.absolute_change
+    return "" if not delta else ("up" if delta > 0 else "down")
+
+
 def render_markdown(rows: Sequence[PriceChange], title: str) -> str:
     """A Markdown document: a heading, a one-line summary and a pipe table."""
-    header = ("changed at (UTC)", "provider", "model", "price", "unit", "old", "new", "change", "%")
     lines = [f"# {title}", "", summary_line(rows), ""]
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "|".join("---" if i < 5 else "---:" for i in range(len(header))) + "|")
+    lines.append("| " + " | ".join(HEADER) + " |")
+    lines.append("|" + "|".join("---" if i < 5 else "---:" for i in range(len(HEADER))) + "|")
     for row in rows:
-        cells = (
-            row.changed_at.strftime("%Y-%m-%d %H:%M"),
-            row.provider,
-            row.model_id,
-            price_label(row),
-            row.unit,
-            _cell(row.old_amount),
-            _cell(row.new_amount),
-            change_text(row),
-            _percent(row.percent_change),
-        )
+        cells = display_cells(row)
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def render_table(rows: Sequence[PriceChange], title: str) -> Table:
     """A terminal table; rises red, drops green."""
-    table = Table(title=f"{title}: {summary_line(rows)}", title_justify="left")
-    for name in ("changed at (UTC)", "provider", "model", "price", "unit"):
-        table.add_column(name)
-    for name in ("old", "new", "change", "%"):
-        table.add_column(name, justify="right")
+    table = Table(title=escape(f"{title}: {summary_line(rows)}"), title_justify="left")
+    for index, name in enumerate(HEADER):
+        table.add_column(name, justify="right" if index >= 5 else "left")
+    colours = {"up": "red", "down": "green"}
     for row in rows:
-        delta = row.absolute_change
-        style = "" if delta is None or delta == 0 else ("red" if delta > 0 else "green")
-        table.add_row(
-            row.changed_at.strftime("%Y-%m-%d %H:%M"),
-            row.provider,
-            row.model_id,
-            price_label(row),
-            row.unit,
-            _cell(row.old_amount),
-            _cell(row.new_amount),
-            f"[{style}]{change_text(row)}[/]" if style else change_text(row),
-            _percent(row.percent_change),
-        )
+        style = colours.get(direction(row))
+        cells = [escape(cell) for cell in display_cells(row)]
+        if style:
+            for index in CHANGE_COLUMNS:
+                cells[index] = f"[{style}]{cells[index]}[/]"
+        table.add_row(*cells)
     return table
 
 

@@ -15,7 +15,13 @@ from decimal import Decimal
 from html import escape
 
 from catalogsync.catalog import canonical_decimal
-from catalogsync.reports.formats import change_text, price_label, summary_line
+from catalogsync.reports.formats import (
+    CHANGE_COLUMNS,
+    HEADER,
+    direction,
+    display_cells,
+    summary_line,
+)
 from catalogsync.reports.prices import PriceChange, PricePoint, Series
 
 WIDTH, HEIGHT = 720, 260
@@ -88,44 +94,25 @@ def render_html(
 def _summary_table(rows: Sequence[PriceChange]) -> str:
     if not rows:
         return ""
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in (
-            "changed at (UTC)",
-            "provider",
-            "model",
-            "price",
-            "unit",
-            "old",
-            "new",
-            "change",
-            "%",
-        )
-    )
+    head = "".join(f"<th>{h}</th>" for h in HEADER)
     body = []
     for row in rows:
-        delta = row.absolute_change
-        css = "" if not delta else (" up" if delta > 0 else " down")
-        percent = "" if row.percent_change is None else f"{row.percent_change:+}%"
-        cells = (
-            f"<td>{row.changed_at:%Y-%m-%d %H:%M}</td>"
-            f"<td>{escape(row.provider)}</td><td>{escape(row.model_id)}</td>"
-            f"<td>{escape(price_label(row))}</td><td>{escape(row.unit)}</td>"
-            f'<td class="num">{_amount(row.old_amount)}</td>'
-            f'<td class="num">{_amount(row.new_amount)}</td>'
-            f'<td class="num{css}">{escape(change_text(row))}</td>'
-            f'<td class="num{css}">{percent}</td>'
-        )
-        body.append(f"<tr>{cells}</tr>")
+        moved = direction(row)
+        cells = []
+        for index, text in enumerate(display_cells(row)):
+            classes = " ".join(
+                c
+                for c in ("num" if index >= 5 else "", moved if index in CHANGE_COLUMNS else "")
+                if c
+            )
+            attribute = f' class="{classes}"' if classes else ""
+            cells.append(f"<td{attribute}>{escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
         + "\n".join(body)
         + "\n</tbody></table>"
     )
-
-
-def _amount(value: Decimal | None) -> str:
-    return "" if value is None else canonical_decimal(value)
 
 
 def _chart_section(provider: str, model_id: str, series: Series, now: datetime) -> str:
