@@ -134,15 +134,22 @@ def load_catalog(
             for row in conn.execute(query.where(table.c.model_id.in_(wanted[start : start + 500])))
         ]
 
-    inputs: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for model_id, *rest in rows(t.ModelInput, "input_id", "description", "required", "task_fields"):
-        inputs[model_id].append(tuple(rest))
-    input_formats: dict[tuple[str, str], set[Format]] = defaultdict(set)
-    for model_id, input_id, format_id in rows(t.ModelInputFormat, "input_id", "format_id"):
-        input_formats[(model_id, input_id)].add(formats[format_id])
-    outputs: dict[str, set[Format]] = defaultdict(set)
-    for model_id, format_id in rows(t.ModelOutputFormat, "format_id"):
-        outputs[model_id].add(formats[format_id])
+    def format_set(id_list: str) -> frozenset[Format]:
+        return frozenset(formats[i] for i in json.loads(id_list))
+
+    inputs: dict[str, list[ModelInput]] = defaultdict(list)
+    for model_id, input_id, description, required, task_fields, format_ids in rows(
+        t.ModelInput, "input_id", "description", "required", "task_fields", "format_ids"
+    ):
+        inputs[model_id].append(
+            ModelInput(
+                input_id,
+                description=description,
+                required=required,
+                task_fields=tuple(json.loads(task_fields)),
+                formats=format_set(format_ids),
+            )
+        )
     prices: dict[str, list[Price]] = defaultdict(list)
     for model_id, price_type, variant, unit, amount in rows(
         t.Price, "price_type", "variant", "unit", "amount"
@@ -159,22 +166,13 @@ def load_catalog(
             category=category,
             description=description,
             access=access,
-            inputs=tuple(
-                ModelInput(
-                    input_id,
-                    description=input_description,
-                    required=required,
-                    task_fields=tuple(json.loads(task_fields)),
-                    formats=frozenset(input_formats[(model_id, input_id)]),
-                )
-                for input_id, input_description, required, task_fields in inputs[model_id]
-            ),
-            output_formats=frozenset(outputs[model_id]),
+            inputs=tuple(inputs[model_id]),
+            output_formats=format_set(output_format_ids),
             prices=tuple(prices[model_id]),
             attributes=attributes[model_id],  # type: ignore[arg-type]
         )
-        for model_id, name, category, description, access in rows(
-            t.Model, "name", "category", "description", "access"
+        for model_id, name, category, description, access, output_format_ids in rows(
+            t.Model, "name", "category", "description", "access", "output_format_ids"
         )
     ]
     upstream = version.upstream_version if version else None

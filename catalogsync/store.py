@@ -43,14 +43,24 @@ class ChildSpec:
 
 
 CHILD_SPECS = (
-    ChildSpec(t.ModelInput.__table__, ("input_id",), ("description", "required", "task_fields")),  # type: ignore[arg-type]
-    ChildSpec(t.ModelInputFormat.__table__, ("input_id", "format_id"), ()),  # type: ignore[arg-type]
-    ChildSpec(t.ModelOutputFormat.__table__, ("format_id",), ()),  # type: ignore[arg-type]
+    ChildSpec(
+        t.ModelInput.__table__,  # type: ignore[arg-type]
+        ("input_id",),
+        ("description", "required", "task_fields", "format_ids"),
+    ),
     ChildSpec(t.Price.__table__, ("price_type", "variant", "unit"), ("amount",)),  # type: ignore[arg-type]
     ChildSpec(t.ModelAttribute.__table__, ("name",), ("value",)),  # type: ignore[arg-type]
 )
 MODELS: Table = t.Model.__table__  # type: ignore[assignment]
-MODEL_COLUMNS = ("model_id", "name", "category", "description", "access", "content_hash")
+MODEL_COLUMNS = (
+    "model_id",
+    "name",
+    "category",
+    "description",
+    "access",
+    "output_format_ids",
+    "content_hash",
+)
 VERSIONS: Table = t.CatalogVersion.__table__  # type: ignore[assignment]
 PRICES: Table = t.Price.__table__  # type: ignore[assignment]
 
@@ -228,7 +238,15 @@ def store_catalog(
         MODELS,
         MODEL_COLUMNS,
         [
-            (m.model_id, m.name, m.category, m.description, m.access, hashes[m.model_id])
+            (
+                m.model_id,
+                m.name,
+                m.category,
+                m.description,
+                m.access,
+                format_id_list(m.output_formats, format_ids),
+                hashes[m.model_id],
+            )
             for m in touched
         ],
         opened,
@@ -253,18 +271,24 @@ def child_rows(model: Model, format_ids: Mapping[Format, int]) -> ChildRows:
     """A model as the rows of its child tables, keyed as ``CHILD_SPECS`` says."""
     return {
         "model_inputs": {
-            (i.input_id,): (i.description, i.required, dumps_canonical(list(i.task_fields)))
+            (i.input_id,): (
+                i.description,
+                i.required,
+                dumps_canonical(list(i.task_fields)),
+                format_id_list(i.formats, format_ids),
+            )
             for i in model.inputs
         },
-        "model_input_formats": {
-            (i.input_id, format_ids[f]): () for i in model.inputs for f in i.formats
-        },
-        "model_output_formats": {(format_ids[f],): () for f in model.output_formats},
         "prices": {p.key: (p.amount,) for p in model.prices},
         "model_attributes": {
             (name,): (dumps_canonical(value),) for name, value in model.attributes.items()
         },
     }
+
+
+def format_id_list(formats: Iterable[Format], format_ids: Mapping[Format, int]) -> str:
+    """``formats`` as stored: the canonical JSON list of their ids, ascending (``[3,7,12]``)."""
+    return "[" + ",".join(map(str, sorted(format_ids[f] for f in formats))) + "]"
 
 
 def _formats_of(models: Iterable[Model]) -> set[Format]:

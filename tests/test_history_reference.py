@@ -10,6 +10,7 @@ for row, on both databases.
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -91,6 +92,7 @@ def facts(catalog: Catalog) -> set[Fact]:
                     i.description,
                     i.required,
                     dumps_canonical(list(i.task_fields)),
+                    tuple(sorted(f.label for f in i.formats)),
                 )
             )
             found.update(
@@ -125,7 +127,9 @@ def stored_history(engine) -> set[tuple[Fact, int, int | None]]:
         "outputs": "SELECT t.model_id, f.kind, f.name",
         "prices": "SELECT t.model_id, t.price_type, t.variant, t.unit, t.amount",
         "attributes": "SELECT t.model_id, t.name, t.value",
-        "inputs": "SELECT t.model_id, t.input_id, t.description, t.required, t.task_fields",
+        "inputs": (
+            "SELECT t.model_id, t.input_id, t.description, t.required, t.task_fields, t.format_ids"
+        ),
         "input_formats": "SELECT t.model_id, t.input_id, f.kind, f.name",
     }
     tables = {
@@ -138,6 +142,7 @@ def stored_history(engine) -> set[tuple[Fact, int, int | None]]:
     }
     found: set[tuple[Fact, int, int | None]] = set()
     with engine.connect() as conn:
+        labels = dict(conn.execute(text("SELECT id, kind || '/' || name FROM formats")).all())
         for kind, select in queries.items():
             join = " JOIN formats f ON f.id = t.format_id" if "f.kind" in select else ""
             sql = (
@@ -149,8 +154,9 @@ def stored_history(engine) -> set[tuple[Fact, int, int | None]]:
                 *values, opened, closed = row
                 if kind == "prices":
                     values[-1] = Decimal(str(values[-1]))
-                if kind == "inputs" and values[3] is not None:
-                    values[3] = bool(values[3])
+                if kind == "inputs":
+                    values[3] = None if values[3] is None else bool(values[3])
+                    values[5] = tuple(sorted(labels[i] for i in json.loads(values[5])))
                 found.add(((kind, *values), opened, closed))
     return found
 
@@ -158,7 +164,11 @@ def stored_history(engine) -> set[tuple[Fact, int, int | None]]:
 def _merge_model_runs(
     history: set[tuple[Fact, int, int | None]],
 ) -> set[tuple[Fact, int, int | None]]:
-    """Join a model row's adjacent runs: the store splits them when only children change."""
+    """Join adjacent runs that the store splits and the reference has no reason to.
+
+    A model row reopens whenever anything about the model changes, and the per-format
+    views follow the rows they come from: a model's outputs, an input's formats.
+    """
     merged: set[tuple[Fact, int, int | None]] = set()
     by_fact: dict[Fact, list[tuple[int, int | None]]] = {}
     for fact, opened, closed in history:
@@ -167,7 +177,7 @@ def _merge_model_runs(
         runs.sort()
         start, end = runs[0]
         for opened, closed in runs[1:]:
-            if fact[0] == "models" and end == opened:
+            if fact[0] in ("models", "outputs", "input_formats") and end == opened:
                 end = closed
                 continue
             merged.add((fact, start, end))
@@ -193,6 +203,6 @@ def test_fast_path_matches_the_reference(engine, seed):
                 source="test",
                 max_removal_fraction=1.0,
             )
-    # Model rows are also reopened when only their children change; merge those runs on
-    # the stored side, where the reference has no reason to split them.
+    # Model rows are also reopened when only their children change, and the per-format
+    # views follow their rows; merge those runs on the stored side.
     assert _merge_model_runs(stored_history(engine)) == reference_history(sequence)

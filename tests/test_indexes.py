@@ -15,7 +15,9 @@ from tests.helpers import store
 QUERIES = {
     "current models of a provider": (
         "SELECT model_id, id, content_hash FROM models WHERE provider_id = 1 AND valid_to IS NULL",
-        "uq_models_current",
+        # Both lead with provider_id; without statistics SQLite's choice between them
+        # depends on the order the indexes were created in.
+        ("uq_models_current", "ix_models_model"),
     ),
     "current children of changed models": (
         "SELECT id, price_type, variant, unit, amount FROM prices"
@@ -84,4 +86,5 @@ def test_the_query_is_served_by_an_index(history, name, request):
             plan = "\n".join(
                 str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
             )
-    assert index in plan, f"{name}: expected {index} in the plan:\n{plan}"
+    wanted = (index,) if isinstance(index, str) else index
+    assert any(i in plan for i in wanted), f"{name}: expected {index} in the plan:\n{plan}"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Table, column, insert, inspect, table, text
 
 from catalogsync.db.migrate import (
     alembic_config,
@@ -17,6 +19,8 @@ from catalogsync.db.migrate import (
 )
 from catalogsync.db.models import Base
 from catalogsync.db.session import make_engine
+from catalogsync.db.types import UTCDateTime
+from catalogsync.queries import find_version, load_catalog
 from tests.factories import audioshake_model, audioshake_payload
 from tests.helpers import count, snapshot, store
 
@@ -71,3 +75,149 @@ def test_schema_revision_is_the_newest_migration():
     from catalogsync.db.migrate import SCHEMA_REVISION
 
     assert head_revision() == SCHEMA_REVISION, "update SCHEMA_REVISION in catalogsync/db/migrate.py"
+
+
+def _old_table(name: str, *columns: str) -> Table:
+    """A table of the 0004 schema, with the history columns every history table had."""
+    history = ("valid_from", "valid_to", "opened_in_version_id", "closed_in_version_id")
+    return table(
+        name,
+        *(
+            column(
+                c,
+                UTCDateTime()
+                if c.startswith(("valid_", "fetched_", "recorded_", "created_"))
+                else None,
+            )
+            for c in (
+                *columns,
+                *(history if name not in ("providers", "formats", "catalog_versions") else ()),
+            )
+        ),
+    )
+
+
+def test_format_tables_become_id_lists_keeping_every_version(empty_database_url):
+    """0005 turns per-format history rows into id lists, splitting input rows exactly.
+
+    The input ``media`` stays open from version 1 while its formats change in versions 2
+    and 3: after the upgrade it is three rows, and every version reads back as it was.
+    """
+    engine = make_engine(empty_database_url)
+    try:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        days = {v: datetime(2026, 1, v, tzinfo=UTC) for v in (1, 2, 3)}
+        with engine.begin() as conn:
+            conn.execute(
+                insert(_old_table("providers", "id", "slug", "created_at")),
+                {"id": 1, "slug": "audioshake", "created_at": days[1]},
+            )
+            conn.execute(
+                insert(_old_table("formats", "id", "kind", "name")),
+                [
+                    {"id": 1, "kind": "audio", "name": "wav"},
+                    {"id": 2, "kind": "audio", "name": "mp3"},
+                    {"id": 3, "kind": "audio", "name": "flac"},
+                    {"id": 4, "kind": "text", "name": "json"},
+                ],
+            )
+            versions = _old_table(
+                "catalog_versions",
+                *("id", "provider_id", "version", "fetched_at", "recorded_at", "content_hash"),
+                *("model_count", "source", "raw_encoding", "raw_payload"),
+            )
+            conn.execute(
+                insert(versions),
+                [
+                    {
+                        "id": v,
+                        "provider_id": 1,
+                        "version": v,
+                        "fetched_at": days[v],
+                        "recorded_at": days[v],
+                        "content_hash": f"h{v}",
+                        "model_count": 1,
+                        "source": "test",
+                        "raw_encoding": "identity",
+                        "raw_payload": b"{}",
+                    }
+                    for v in (1, 2, 3)
+                ],
+            )
+
+            def rows(opened: int, closed: int | None, **values: object) -> dict[str, object]:
+                return values | {
+                    "provider_id": 1,
+                    "model_id": "bass",
+                    "opened_in_version_id": opened,
+                    "closed_in_version_id": closed,
+                    "valid_from": days[opened],
+                    "valid_to": None if closed is None else days[closed],
+                }
+
+            model = _old_table("models", "provider_id", "model_id", "name", "content_hash")
+            conn.execute(
+                insert(model),
+                [
+                    rows(1, 3, name="Bass", content_hash="a"),
+                    rows(3, None, name="Bass", content_hash="b"),
+                ],
+            )
+            inputs = _old_table(
+                "model_inputs", "provider_id", "model_id", "input_id", "description", "task_fields"
+            )
+            conn.execute(
+                insert(inputs),
+                [
+                    rows(1, None, input_id="media", description="Audio", task_fields="[]"),
+                    rows(1, 2, input_id="lyrics", description=None, task_fields="[]"),
+                ],
+            )
+            conn.execute(
+                insert(
+                    _old_table(
+                        "model_input_formats", "provider_id", "model_id", "input_id", "format_id"
+                    )
+                ),
+                [
+                    rows(1, None, input_id="media", format_id=1),  # wav throughout
+                    rows(1, 2, input_id="media", format_id=2),  # mp3 gone in version 2
+                    rows(3, None, input_id="media", format_id=3),  # flac from version 3
+                    rows(1, 2, input_id="lyrics", format_id=4),
+                ],
+            )
+            conn.execute(
+                insert(_old_table("model_output_formats", "provider_id", "model_id", "format_id")),
+                [rows(1, None, format_id=4), rows(3, None, format_id=1)],
+            )
+
+        command.upgrade(config, "head")
+
+        with engine.connect() as conn:
+            media = conn.execute(
+                text(
+                    "SELECT opened_in_version_id, closed_in_version_id, format_ids, description"
+                    " FROM model_inputs WHERE input_id = 'media' ORDER BY opened_in_version_id"
+                )
+            ).all()
+            assert [tuple(r) for r in media] == [
+                (1, 2, "[1,2]", "Audio"),
+                (2, 3, "[1]", "Audio"),
+                (3, None, "[1,3]", "Audio"),
+            ]
+            expected = {
+                1: ({"media": {"wav", "mp3"}, "lyrics": {"json"}}, {"json"}),
+                2: ({"media": {"wav"}}, {"json"}),
+                3: ({"media": {"wav", "flac"}}, {"json", "wav"}),
+            }
+            for number, (inputs_at, outputs_at) in expected.items():
+                version = find_version(conn, "audioshake", number)
+                (bass,) = load_catalog(conn, "audioshake", version).models
+                assert {i.input_id: {f.name for f in i.formats} for i in bass.inputs} == inputs_at
+                assert {f.name for f in bass.output_formats} == outputs_at
+        # The views give the old tables' rows back, one per format.
+        assert count(engine, "model_input_formats") == 6
+        assert count(engine, "model_output_formats", "valid_to IS NULL") == 2
+    finally:
+        engine.dispose()

@@ -96,17 +96,29 @@ def test_changes_make_exactly_one_version_and_keep_history(engine):
     assert count(engine, "models", "valid_to IS NULL") == 4
     # Only the child rows that changed were touched.
     assert count(engine, "prices", "valid_to IS NOT NULL") == 1
-    assert count(engine, "model_input_formats", "valid_to IS NOT NULL") == 0
+    # An input's formats are part of its row: drums' media input closed and reopened.
+    assert rows(
+        engine, "SELECT model_id, input_id FROM model_inputs WHERE valid_to IS NOT NULL"
+    ) == [("drums", "media")]
     assert rows(
         engine,
         "SELECT model_id, input_id FROM model_inputs WHERE valid_from > (SELECT MIN(valid_from) FROM model_inputs) ORDER BY model_id, input_id",
-    ) == [("guitar", "media"), ("vocals", "transcript")]
-    added_formats = rows(
+    ) == [("drums", "media"), ("guitar", "media"), ("vocals", "transcript")]
+    drums_formats = rows(
         engine,
-        "SELECT f.name FROM model_input_formats mif JOIN formats f ON f.id = mif.format_id "
-        "JOIN catalog_versions v ON v.id = mif.opened_in_version_id WHERE v.version = 2 AND mif.model_id = 'drums'",
+        "SELECT v.version, f.name FROM model_input_formats mif JOIN formats f ON f.id = mif.format_id "
+        "JOIN catalog_versions v ON v.id = mif.opened_in_version_id WHERE mif.model_id = 'drums' "
+        "ORDER BY v.version, f.name",
     )
-    assert added_formats == [("aiff",)]
+    assert drums_formats == [
+        (1, "flac"),
+        (1, "mp4"),
+        (1, "wav"),
+        (2, "aiff"),
+        (2, "flac"),
+        (2, "mp4"),
+        (2, "wav"),
+    ]  # the view: one row per format, with its input row's validity
 
     history = rows(
         engine,

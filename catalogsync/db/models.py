@@ -1,7 +1,7 @@
 """The relational schema: typed tables on one ``DeclarativeBase``.
 
-History is kept SCD type 2 on every normalized table (models, model_inputs,
-model_input_formats, model_output_formats, prices, model_attributes): a row that stops
+History is kept SCD type 2 on every normalized table (models, model_inputs, prices,
+model_attributes): a row that stops
 being true is closed, with ``valid_to`` and ``closed_in_version_id`` set, and a new row is
 opened. Nothing else is ever updated, and nothing is deleted. The current state is the set
 of rows whose ``valid_to`` is NULL; a partial unique index per table guarantees one current
@@ -10,6 +10,12 @@ row per key, whatever concurrent writers do.
 Child rows name their model by ``(provider_id, model_id)``, the provider's own id, not by
 a ``models.id``: a model's state row changes whenever anything about it changes, and its
 children must not be rewritten each time.
+
+Formats are a dimension (``formats``); an input names the formats it accepts, and a
+model the formats it produces, as a canonical JSON list of format ids
+(``model_inputs.format_ids``, ``models.output_format_ids``). One row per input instead
+of one per (input, format) cuts the rows a catalog writes about sixfold; the views
+``model_input_formats`` and ``model_output_formats`` give analysts one row per format.
 
 Tables are plural snake_case, classes singular.
 """
@@ -194,6 +200,7 @@ class Model(History, Base):
     category: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     access: Mapped[str | None] = mapped_column(String(64))
+    output_format_ids: Mapped[str] = mapped_column(Text)  # canonical JSON list of formats.id
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
@@ -211,33 +218,7 @@ class ModelInput(History, Base):
     description: Mapped[str | None] = mapped_column(Text)
     required: Mapped[bool | None] = mapped_column(Boolean)
     task_fields: Mapped[str] = mapped_column(Text)  # canonical JSON list
-
-
-class ModelInputFormat(History, Base):
-    """A format accepted by one input of a model, over time."""
-
-    __tablename__ = "model_input_formats"
-    __table_args__ = (
-        _current_unique("model_input_formats", "provider_id", "model_id", "input_id", "format_id"),
-        _by_model("model_input_formats"),
-    )
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True, sort_order=-20)
-    input_id: Mapped[str] = mapped_column(String(255))
-    format_id: Mapped[int] = mapped_column(ForeignKey("formats.id"))
-
-
-class ModelOutputFormat(History, Base):
-    """A format a model can produce, over time."""
-
-    __tablename__ = "model_output_formats"
-    __table_args__ = (
-        _current_unique("model_output_formats", "provider_id", "model_id", "format_id"),
-        _by_model("model_output_formats"),
-    )
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True, sort_order=-20)
-    format_id: Mapped[int] = mapped_column(ForeignKey("formats.id"))
+    format_ids: Mapped[str] = mapped_column(Text)  # canonical JSON list of formats.id
 
 
 class Price(History, Base):
@@ -274,4 +255,4 @@ class ModelAttribute(History, Base):
     value: Mapped[str] = mapped_column(Text)  # canonical JSON
 
 
-HISTORY_TABLES = (Model, ModelInput, ModelInputFormat, ModelOutputFormat, Price, ModelAttribute)
+HISTORY_TABLES = (Model, ModelInput, Price, ModelAttribute)
