@@ -12,13 +12,23 @@ output format kinds. Quirks:
   ``outputFormats`` is a flat list whose kinds are inferred from the names.
 - Fields the page does not name are kept as attributes (an input's own unknown fields
   under ``inputs_extra``), so that a provider addition shows up in diffs.
+
+Parsing has two paths that must agree. The fast one decodes and type-checks the bytes in
+one pass with msgspec into the fields the page names, and builds the catalog from those.
+Anything it is not sure of (a field it does not know, a value the checks refuse, bytes
+that are not plain UTF-8 JSON) sends the payload down the full path: JSON with exact
+numbers, validated by pydantic, which keeps unknown fields and reports errors with their
+JSON path. A differential test holds the two to the same catalogs and the same refusals.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar, NotRequired
 
 import httpx
+import msgspec
+from msgspec import UNSET, UnsetType
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
@@ -80,6 +90,42 @@ class _Envelope(TypedDict):
 
 _ENVELOPE = TypeAdapter(_Envelope)
 
+
+# The fast path's schema: the same fields, unknown ones refused (they go the full way).
+# msgspec copies mutable defaults; JSON keys are the camelCase of the field names.
+class _FastInput(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    id: str
+    description: str | None = None
+    required: bool | None = None
+    task_fields: list[str] = []
+    formats: dict[str, list[str]] = {}
+
+
+class _FastModel(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    id: str
+    name: str | None = None
+    category: str | None = None
+    description: str | None = None
+    access: str | None = None
+    credits_per_minute: Any = None  # checked by hand: a JSON number, not a string or bool
+    inputs: list[_FastInput] = []
+    output_formats: list[str] = []
+    limits: dict[str, Any] | UnsetType | None = UNSET
+    supported_languages: list[str] | UnsetType | None = UNSET
+
+
+class _FastEnvelope(msgspec.Struct, forbid_unknown_fields=True):
+    models: list[_FastModel]
+
+
+# Numbers with a fraction become exact Decimals, as in the full path.
+_FAST_DECODER = msgspec.json.Decoder(_FastEnvelope, float_hook=Decimal)
+
+
+class _UnsureError(Exception):
+    """The fast path cannot vouch for this payload: take the full path."""
+
+
 # Keys that become columns of the canonical model rather than attributes.
 _MAPPED = {
     "id",
@@ -113,6 +159,21 @@ class AudioShakeProvider:
 
     def parse(self, raw: bytes) -> Catalog:
         """Validate a ``/models`` response into a catalog."""
+        try:
+            return self.parse_fast(raw)
+        except (_UnsureError, msgspec.MsgspecError, ValueError, RecursionError):
+            return self.parse_full(raw)
+
+    def parse_fast(self, raw: bytes) -> Catalog:
+        """The fast path; raises (without a useful message) whatever it cannot vouch for."""
+        models = _FAST_DECODER.decode(raw).models
+        ids = [_id(m.id) for m in models]
+        if len(set(ids)) != len(ids):
+            raise _UnsureError
+        return Catalog(self.name, tuple(map(_fast_model, models)))
+
+    def parse_full(self, raw: bytes) -> Catalog:
+        """The full path: every payload it accepts, every error with its JSON path."""
         try:
             models = validate_with(self.name, _ENVELOPE.validate_python, load_json(self.name, raw))[
                 "models"
@@ -167,6 +228,76 @@ class AudioShakeProvider:
             )
         except ValueError as exc:
             raise PayloadError(self.name, path, str(exc), model_id=model_id) from None
+
+
+def _id(value: str) -> str:
+    """An id the full path would keep as it is: non-empty, no surrounding whitespace."""
+    if not value or value != value.strip():
+        raise _UnsureError  # pydantic strips by its own rules: let it
+    return value
+
+
+_FORMATS: dict[tuple[str | None, str], Format] = {}
+
+
+def _format(kind: str | None, name: str) -> Format:
+    """The format ``name`` of ``kind`` (``None``: inferred from the name), as it is written.
+
+    Catalogs repeat a few dozen formats hundreds of thousands of times: each spelling is
+    checked and built once.
+    """
+    found = _FORMATS.get((kind, name))
+    if found is None:
+        if len(_FORMATS) > 10_000:  # a daemon must not grow without bound
+            _FORMATS.clear()
+        found = _FORMATS[(kind, name)] = Format.of(
+            infer_format_kind(name) if kind is None else kind, _id(name)
+        )
+    return found
+
+
+def _fast_model(model: _FastModel) -> Model:
+    rate = model.credits_per_minute
+    if rate is None:
+        prices: tuple[Price, ...] = ()
+    elif type(rate) is int or (type(rate) is Decimal and rate.is_finite()):
+        if rate < 0:
+            raise _UnsureError
+        prices = (Price("per_minute", "", "credits/minute", Decimal(rate)),)
+    else:
+        raise _UnsureError
+    attributes: dict[str, Any] = {}
+    if model.limits is not UNSET:
+        attributes["limits"] = model.limits
+    if model.supported_languages is not UNSET:
+        attributes["supportedLanguages"] = model.supported_languages
+    inputs = tuple(
+        ModelInput(
+            input_id=_id(i.id),
+            description=i.description,
+            required=i.required,
+            task_fields=tuple(i.task_fields),
+            formats=frozenset(
+                _format(kind, name)
+                for kind, names in ((_kind(key), names) for key, names in i.formats.items())
+                for name in names
+            ),
+        )
+        for i in model.inputs
+    )
+    if len({i.input_id for i in inputs}) != len(inputs):
+        raise _UnsureError
+    return Model(
+        model_id=model.id,
+        name=model.name,
+        category=model.category,
+        description=model.description,
+        access=model.access,
+        inputs=inputs,
+        output_formats=frozenset(_format(None, n) for n in model.output_formats),
+        prices=prices,
+        attributes=attributes,
+    )
 
 
 def _model_input(item: _Input) -> ModelInput:
