@@ -206,3 +206,31 @@ def test_fast_path_matches_the_reference(engine, seed):
     # Model rows are also reopened when only their children change, and the per-format
     # views follow their rows; merge those runs on the stored side.
     assert _merge_model_runs(stored_history(engine)) == reference_history(sequence)
+    assert orphans(engine) == []
+
+
+def orphans(engine) -> list[tuple[str, int]]:
+    """History rows naming a provider or version that does not exist (no declared keys)."""
+    found = []
+    with engine.connect() as conn:
+        for table in ("models", "model_inputs", "prices", "model_attributes"):
+            sql = (
+                f"SELECT t.id FROM {table} t"
+                " LEFT JOIN providers p ON p.id = t.provider_id"
+                " LEFT JOIN catalog_versions o"
+                "   ON o.id = t.opened_in_version_id AND o.provider_id = t.provider_id"
+                " LEFT JOIN catalog_versions c"
+                "   ON c.id = t.closed_in_version_id AND c.provider_id = t.provider_id"
+                " WHERE p.id IS NULL OR o.id IS NULL"
+                "    OR (t.closed_in_version_id IS NOT NULL AND c.id IS NULL)"
+            )
+            found += [(table, row_id) for (row_id,) in conn.execute(text(sql))]
+    return found
+
+
+def test_the_orphan_check_finds_orphans(engine):
+    """The check above can fail: a row naming a version that does not exist."""
+    test_fast_path_matches_the_reference(engine, 0)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE prices SET opened_in_version_id = 999 WHERE id = 1"))
+    assert orphans(engine) == [("prices", 1)]

@@ -280,7 +280,7 @@ def test_bulk_insert_stores_exactly_what_sqlalchemy_would(engine):
     row = {
         "provider_id": provider_id,
         "price_type": "unit",
-        "variant": "720p",
+        "variant": "7\t2\\N0p\n\r\\ é",  # COPY's delimiters, escapes and NULL marker
         "unit": "credits",
         "amount": Decimal("0.00000100000000000000015"),
         "valid_from": at,
@@ -300,12 +300,13 @@ def test_bulk_insert_stores_exactly_what_sqlalchemy_would(engine):
         )
         conn.execute(insert(PRICES), row | {"model_id": "slow"})
         stored = {
-            model_id: (valid_from, amount)
-            for model_id, valid_from, amount in conn.execute(
+            model_id: (valid_from, amount, variant)
+            for model_id, valid_from, amount, variant in conn.execute(
                 text(
-                    "SELECT model_id, CAST(valid_from AS TEXT), CAST(amount AS TEXT) FROM prices WHERE model_id IN ('fast', 'slow')"
+                    "SELECT model_id, CAST(valid_from AS TEXT), CAST(amount AS TEXT), variant FROM prices WHERE model_id IN ('fast', 'slow')"
                 )
             )
         }
     assert stored["fast"] == stored["slow"]
+    assert stored["fast"][2] == row["variant"]
     assert "0.00000100000000000000015" in stored["fast"][1]

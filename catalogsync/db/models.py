@@ -39,7 +39,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from catalogsync.catalog import FORMAT_KINDS
 from catalogsync.db.types import ExactDecimal, UTCDateTime
@@ -146,24 +146,24 @@ class Format(Base):
 
 
 class History:
-    """Validity columns shared by every SCD type 2 table."""
+    """Validity columns shared by every SCD type 2 table.
+
+    ``provider_id`` names a ``providers.id`` and the two version columns a
+    ``catalog_versions.id``, without declared foreign keys: these tables take tens of
+    thousands of rows per catalog, and PostgreSQL checks a foreign key with a trigger per
+    row, which tripled the cost of writing them (0.63 s against 0.18 s of server time for
+    the 40,000 rows of a 10,000-model catalog). Only the store writes them, in the
+    transaction that inserted the version they name; a test checks that no row of any
+    history table names a missing provider or version.
+    """
 
     # sort_order: the key first and the validity last, for analysts' `SELECT *`.
-    @declared_attr
-    def provider_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy passes the class
-        return mapped_column(ForeignKey("providers.id"), sort_order=-10)
-
+    provider_id: Mapped[int] = mapped_column(Id, sort_order=-10)
     model_id: Mapped[str] = mapped_column(String(255), sort_order=-9)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime(), sort_order=10)
     valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime(), sort_order=11)
-
-    @declared_attr
-    def opened_in_version_id(cls) -> Mapped[int]:  # noqa: N805
-        return mapped_column(ForeignKey("catalog_versions.id"), sort_order=12)
-
-    @declared_attr
-    def closed_in_version_id(cls) -> Mapped[int | None]:  # noqa: N805
-        return mapped_column(ForeignKey("catalog_versions.id"), sort_order=13)
+    opened_in_version_id: Mapped[int] = mapped_column(Id, sort_order=12)
+    closed_in_version_id: Mapped[int | None] = mapped_column(Id, sort_order=13)
 
 
 def _current_unique(table: str, *columns: str) -> Index:
