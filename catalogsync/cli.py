@@ -24,7 +24,6 @@ from catalogsync import __version__
 from catalogsync.config import Settings, find_config_file, load_settings
 from catalogsync.db.migrate import require_current_schema, upgrade
 from catalogsync.db.session import make_engine, reading
-from catalogsync.diff import diff_catalogs
 from catalogsync.errors import CatalogSyncError, ConfigError, NotFoundError, SchemaNotReadyError
 from catalogsync.logs import configure_logging
 from catalogsync.providers import default_base_urls
@@ -47,10 +46,6 @@ from catalogsync.render import (
     version_dict,
     versions_table,
 )
-from catalogsync.reports.diffs import diff_document, diff_text
-from catalogsync.reports.formats import render_csv, render_json, render_markdown, render_table
-from catalogsync.reports.html import render_html
-from catalogsync.reports.prices import price_series, query_price_changes
 from catalogsync.sync import SyncOutcome, import_payload, sync_providers
 
 DEMO_DATABASE_URL = "sqlite:///catalogsync-demo.db"
@@ -165,6 +160,10 @@ def cmd_models(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_diff(app: App, args: argparse.Namespace) -> int:
+    # Reports are imported by the commands that print them: a sync from cron starts faster.
+    from catalogsync.diff import diff_catalogs
+    from catalogsync.reports.diffs import diff_document, diff_text
+
     provider = app.provider_name(args.provider)
     assert provider is not None
     with reading(app.ready_engine()) as conn:
@@ -198,6 +197,15 @@ def _version(versions: dict[int, VersionRow], provider: str, number: int) -> Ver
 
 
 def cmd_report_prices(app: App, args: argparse.Namespace) -> int:
+    from catalogsync.reports.formats import (
+        render_csv,
+        render_json,
+        render_markdown,
+        render_table,
+    )
+    from catalogsync.reports.html import render_html
+    from catalogsync.reports.prices import price_series, query_price_changes
+
     provider = app.provider_name(args.provider)
     until = _end_of_day(args.until)
     with reading(app.ready_engine()) as conn:

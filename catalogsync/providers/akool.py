@@ -22,25 +22,23 @@ header ``x-api-key``). Quirks:
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
-from pydantic import Field
 
 from catalogsync.catalog import Catalog, Model, ModelInput, Price
 from catalogsync.config import ProviderSettings
 from catalogsync.errors import ConfigError, PayloadError, PermanentProviderError
 from catalogsync.http import get_bytes
 from catalogsync.providers.base import (
-    Amount,
-    Id,
-    Payload,
     load_json,
     option_list,
     reject_unknown_options,
     require_unique,
-    validate,
 )
+
+if TYPE_CHECKING:
+    from catalogsync.providers.akool_schema import Item
 
 DEFAULT_TYPES = (1501, 1502, 2101)
 SUCCESS_CODE = 1000
@@ -52,43 +50,6 @@ _INPUT_BY_TYPE = {
     2101: ModelInput("video", description="Character video to face-swap (character faceswap)"),
 }
 _DERIVED = ("types", "resolutions")
-
-
-class _Resolution(Payload):
-    label: str | None = None
-    value: Id
-    width: int | None = None
-    height: int | None = None
-    unit_credit: Amount | None = None
-
-
-class _Item(Payload):
-    sort: int | None = None
-    group: str | None = None
-    provider: str | None = None
-    label: str | None = None
-    description: str | None = None
-    type: int
-    value: Id
-    resolution_list: list[_Resolution] = Field(default_factory=list, alias="resolutionList")
-    is_pro: bool | None = Field(default=None, alias="isPro")
-    generate_audio: bool | None = None
-    # Amount: any finite, non-negative number, kept exact (``5`` and ``5.0`` alike).
-    duration_list: list[Amount] | None = Field(default=None, alias="durationList")
-    requires_pay: bool | None = Field(default=None, alias="requiresPay")
-    supported_last_frame: bool | None = Field(default=None, alias="supportedLastFrame")
-    supported_extend_prompt: bool | None = Field(default=None, alias="supportedExtendPrompt")
-    max_image_count: int | None = Field(default=None, alias="maxImageCount")
-    max_count: int | None = Field(default=None, alias="maxCount")
-
-
-class _Status(Payload):
-    code: int
-    msg: str | None = None
-
-
-class _Envelope(_Status):
-    data: list[_Item]
 
 
 # Fields that become columns of the canonical model (or prices) rather than attributes.
@@ -121,14 +82,17 @@ class AkoolProvider:
 
     def parse(self, raw: bytes) -> Catalog:
         """Validate an ``aigModel/list`` response into a catalog."""
+        from catalogsync.providers.akool_schema import Envelope, Status
+        from catalogsync.providers.validation import validate
+
         try:
             data = load_json(self.name, raw)
-            status = validate(self.name, _Status, data)
+            status = validate(self.name, Status, data)
             if status.code != SUCCESS_CODE:
                 raise PermanentProviderError(
                     self.name, f"API error code {status.code}: {status.msg}"
                 )
-            items = validate(self.name, _Envelope, data).data
+            items = validate(self.name, Envelope, data).data
             listings: dict[str, list[int]] = {}
             seen: dict[tuple[str, int], int] = {}
             for index, item in enumerate(items):
@@ -147,7 +111,7 @@ class AkoolProvider:
         except RecursionError:
             raise PayloadError(self.name, "", "nested too deeply") from None
 
-    def _model(self, items: list[_Item], indexes: list[int]) -> Model:
+    def _model(self, items: list[Item], indexes: list[int]) -> Model:
         """One model from all its listings (``items[i]`` for ``i`` in ``indexes``)."""
         first = items[indexes[0]]
         path = f"data[{indexes[0]}]"

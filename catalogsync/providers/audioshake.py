@@ -24,13 +24,12 @@ JSON path. A differential test holds the two to the same catalogs and the same r
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar, NotRequired
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 import msgspec
 from msgspec import UNSET, UnsetType
-from pydantic import TypeAdapter
-from typing_extensions import TypedDict
 
 from catalogsync.catalog import (
     FORMAT_KINDS,
@@ -44,51 +43,12 @@ from catalogsync.catalog import (
 from catalogsync.config import ProviderSettings
 from catalogsync.errors import PayloadError
 from catalogsync.http import get_bytes
-from catalogsync.providers.base import (
-    SCHEMA_CONFIG,
-    Amount,
-    Id,
-    load_json,
-    reject_unknown_options,
-    require_unique,
-    validate_with,
-)
+from catalogsync.providers.base import load_json, reject_unknown_options, require_unique
+
+if TYPE_CHECKING:
+    from catalogsync.providers.audioshake_schema import Input, ModelItem
 
 _INPUTS_EXTRA = "inputs_extra"
-
-# TypedDict schemas: validated in place, several times faster than model instances on
-# catalogs of tens of thousands of models; the JSON's own keys, unknown ones included.
-
-
-class _Input(TypedDict):
-    __pydantic_config__ = SCHEMA_CONFIG  # type: ignore[misc]
-    id: Id
-    description: NotRequired[str | None]
-    required: NotRequired[bool | None]
-    taskFields: NotRequired[list[str]]
-    formats: NotRequired[dict[str, list[Id]]]
-
-
-class _Model(TypedDict):
-    __pydantic_config__ = SCHEMA_CONFIG  # type: ignore[misc]
-    id: Id
-    name: NotRequired[str | None]
-    category: NotRequired[str | None]
-    description: NotRequired[str | None]
-    access: NotRequired[str | None]
-    creditsPerMinute: NotRequired[Amount | None]
-    inputs: NotRequired[list[_Input]]
-    outputFormats: NotRequired[list[Id]]
-    limits: NotRequired[dict[str, Any] | None]
-    supportedLanguages: NotRequired[list[str] | None]
-
-
-class _Envelope(TypedDict):
-    __pydantic_config__ = SCHEMA_CONFIG  # type: ignore[misc]
-    models: list[_Model]
-
-
-_ENVELOPE = TypeAdapter(_Envelope)
 
 
 # The fast path's schema: the same fields, unknown ones refused (they go the full way).
@@ -137,7 +97,7 @@ _MAPPED = {
     "inputs",
     "outputFormats",
 }
-_INPUT_KEYS = set(_Input.__annotations__) - {"__pydantic_config__"}
+_INPUT_KEYS = {"id", "description", "required", "taskFields", "formats"}  # Input's keys
 
 
 class AudioShakeProvider:
@@ -175,7 +135,12 @@ class AudioShakeProvider:
     def parse_full(self, raw: bytes) -> Catalog:
         """The full path: every payload it accepts, every error with its JSON path."""
         try:
-            models = validate_with(self.name, _ENVELOPE.validate_python, load_json(self.name, raw))[
+            # Imported here: pydantic and its schema cost a tenth of a second to load,
+            # which the fast path never needs.
+            from catalogsync.providers.audioshake_schema import ENVELOPE
+            from catalogsync.providers.validation import validate_with
+
+            models = validate_with(self.name, ENVELOPE.validate_python, load_json(self.name, raw))[
                 "models"
             ]
             require_unique(self.name, [m["id"] for m in models], "models", field="id")
@@ -185,7 +150,7 @@ class AudioShakeProvider:
         except RecursionError:
             raise PayloadError(self.name, "", "nested too deeply") from None
 
-    def _model(self, model: _Model, path: str) -> Model:
+    def _model(self, model: ModelItem, path: str) -> Model:
         model_id = model["id"]
         inputs = model.get("inputs", [])
         require_unique(
@@ -256,6 +221,20 @@ def _format(kind: str | None, name: str) -> Format:
     return found
 
 
+def _known_formats(kind: str | None, names: list[str]) -> frozenset[Format]:
+    try:  # the usual case, iterated in C: every spelling seen before
+        return frozenset(map(_FORMATS.__getitem__, zip(repeat(kind), names)))
+    except KeyError:
+        return frozenset(_format(kind, name) for name in names)
+
+
+def _formats(formats: dict[str, list[str]]) -> frozenset[Format]:
+    if len(formats) == 1:
+        ((key, names),) = formats.items()
+        return _known_formats(_kind(key), names)
+    return frozenset().union(*(_known_formats(_kind(k), names) for k, names in formats.items()))
+
+
 def _fast_model(model: _FastModel) -> Model:
     rate = model.credits_per_minute
     if rate is None:
@@ -277,11 +256,7 @@ def _fast_model(model: _FastModel) -> Model:
             description=i.description,
             required=i.required,
             task_fields=tuple(i.task_fields),
-            formats=frozenset(
-                _format(kind, name)
-                for kind, names in ((_kind(key), names) for key, names in i.formats.items())
-                for name in names
-            ),
+            formats=_formats(i.formats),
         )
         for i in model.inputs
     )
@@ -294,13 +269,13 @@ def _fast_model(model: _FastModel) -> Model:
         description=model.description,
         access=model.access,
         inputs=inputs,
-        output_formats=frozenset(_format(None, n) for n in model.output_formats),
+        output_formats=_known_formats(None, model.output_formats),
         prices=prices,
         attributes=attributes,
     )
 
 
-def _model_input(item: _Input) -> ModelInput:
+def _model_input(item: Input) -> ModelInput:
     formats = frozenset(
         Format.of(kind, name)
         for kind, names in ((_kind(key), names) for key, names in item.get("formats", {}).items())

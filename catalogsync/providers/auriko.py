@@ -19,63 +19,25 @@ the base URL is configurable and may already end in ``/v1``). Quirks:
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
-from pydantic import ConfigDict, Field
 
 from catalogsync.catalog import Catalog, Model, Price
 from catalogsync.config import ProviderSettings
 from catalogsync.errors import PayloadError
 from catalogsync.http import get_bytes
 from catalogsync.providers.base import (
-    Amount,
-    Id,
-    Payload,
     load_json,
     reject_unknown_options,
     require_unique,
-    validate,
 )
+
+if TYPE_CHECKING:
+    from catalogsync.providers.auriko_schema import Item
 
 PRICE_UNIT = "USD/1M tokens"
 CHAT, RESPONSES = "chat_completions", "responses"
-
-
-class _Entry(Payload):
-    name: Id
-    input_price: Amount | None = None
-    output_price: Amount | None = None
-    data_policy: str | None = None
-
-
-class _Item(Payload):
-    id: Id
-    object: str | None = None
-    created: int | None = None
-    owned_by: str | None = None
-    context_window: int | None = None
-    supported_endpoints: list[str] | None = None
-    providers: list[_Entry] = Field(default_factory=list)
-
-
-class _ModelList(Payload):
-    object: Literal["list"]
-    data: list[_Item]
-    catalog_version: str | None = None
-    catalog_age_seconds: Amount | None = None  # any non-negative number; never stored
-
-
-class _Endpoints(Payload):
-    # Our own wrapper, written by ``fetch``: nothing else belongs in it.
-    model_config = ConfigDict(extra="forbid")
-
-    chat_completions: _ModelList
-    responses: _ModelList
-
-
-class _Combined(Payload):
-    endpoints: _Endpoints
 
 
 # Item fields that become columns (or prices), and the OpenAI type tag, always "model".
@@ -107,17 +69,20 @@ class AurikoProvider:
 
     def parse(self, raw: bytes) -> Catalog:
         """Validate a combined document, or one plain ``/v1/models`` response, into a catalog."""
+        from catalogsync.providers.auriko_schema import Combined, ModelList
+        from catalogsync.providers.validation import validate
+
         try:
             data = load_json(self.name, raw)
             if isinstance(data, dict) and "endpoints" in data:
-                endpoints = validate(self.name, _Combined, data).endpoints
+                endpoints = validate(self.name, Combined, data).endpoints
                 lists = [
                     (CHAT, "endpoints.chat_completions.", endpoints.chat_completions),
                     (RESPONSES, "endpoints.responses.", endpoints.responses),
                 ]
             else:
-                lists = [(CHAT, "", validate(self.name, _ModelList, data))]
-            merged: dict[str, tuple[_Item, str]] = {}
+                lists = [(CHAT, "", validate(self.name, ModelList, data))]
+            merged: dict[str, tuple[Item, str]] = {}
             listed_in: dict[str, set[str]] = {}
             for list_name, prefix, model_list in lists:
                 items = model_list.data
@@ -137,7 +102,7 @@ class AurikoProvider:
         except RecursionError:
             raise PayloadError(self.name, "", "nested too deeply") from None
 
-    def _check_item(self, item: _Item, path: str) -> None:
+    def _check_item(self, item: Item, path: str) -> None:
         if _LISTED_IN in item.extras():
             raise PayloadError(
                 self.name,
@@ -154,7 +119,7 @@ class AurikoProvider:
             model_id=item.id,
         )
 
-    def _model(self, item: _Item, path: str, listed_in: list[str]) -> Model:
+    def _model(self, item: Item, path: str, listed_in: list[str]) -> Model:
         attributes = item.model_dump(exclude_unset=True, exclude=_MAPPED)
         attributes["providers"] = [
             entry.model_dump(exclude_unset=True, exclude={"input_price", "output_price"})

@@ -168,3 +168,10 @@ def test_the_fast_path_takes_the_benchmark_catalogs(tmp_path):
     write(mutate(catalog(300)), path)
     raw = path.read_bytes()
     assert PROVIDER.parse_fast(raw) == PROVIDER.parse_full(raw)
+
+
+def test_the_input_keys_are_the_schemas():
+    from catalogsync.providers.audioshake import _INPUT_KEYS
+    from catalogsync.providers.audioshake_schema import Input
+
+    assert set(Input.__annotations__) - {"__pydantic_config__"} == _INPUT_KEYS
