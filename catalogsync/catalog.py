@@ -272,12 +272,6 @@ class Model:
 
     def canonical(self) -> dict[str, JSONValue]:
         """Return this model as canonical JSON data (the input of ``content_hash``)."""
-        return self._canonical(_same)
-
-    def _canonical(self, spell: Callable[[Decimal], Any]) -> dict[str, JSONValue]:
-        attributes = dict(self.attributes)
-        if spell is not _same and attributes:
-            attributes = {k: _spelled(v, spell) for k, v in attributes.items()}
         return {
             "id": self.model_id,
             "name": self.name,
@@ -287,15 +281,10 @@ class Model:
             "inputs": [i.as_dict() for i in self.inputs],
             "output_formats": format_labels(self.output_formats),
             "prices": [
-                {
-                    "type": p.price_type,
-                    "variant": p.variant,
-                    "unit": p.unit,
-                    "amount": spell(p.amount),
-                }
+                {"type": p.price_type, "variant": p.variant, "unit": p.unit, "amount": p.amount}
                 for p in self.prices
             ],
-            "attributes": attributes,
+            "attributes": dict(self.attributes),
         }
 
     def content_hash(self) -> str:
@@ -342,21 +331,14 @@ def hash_model_hashes(pairs: Iterable[tuple[str, str]]) -> str:
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
 
-def _same(amount: Decimal) -> Any:
-    return amount
-
-
-def _raw_decimal(amount: Decimal) -> msgspec.Raw:
-    return msgspec.Raw(canonical_decimal(amount).encode())
-
-
-def _spelled(value: Any, spell: Callable[[Decimal], Any]) -> Any:
+def _spelled(value: Any) -> Any:
+    """``value`` with every decimal replaced by its canonical spelling, for msgspec."""
     if isinstance(value, Decimal):
-        return spell(value)
+        return msgspec.Raw(canonical_decimal(value).encode())
     if isinstance(value, dict):
-        return {k: _spelled(v, spell) for k, v in value.items()}
+        return {k: _spelled(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_spelled(v, spell) for v in value]
+        return [_spelled(v) for v in value]
     return value
 
 
@@ -367,10 +349,17 @@ def canonical_bytes(model: Model) -> bytes:
     the standard library's encoder (a test compares them on random text), five times
     faster. Values msgspec cannot write, such as integers beyond 64 bits, go the slow way.
     """
+    data = model.canonical()
     try:
-        return _ENCODER.encode(model._canonical(_raw_decimal))
+        # Decimals sit in the prices and, rarely, the attributes: only those are walked.
+        spelled = {
+            **data,
+            "prices": [_spelled(price) for price in data["prices"]],  # type: ignore[union-attr]
+            "attributes": _spelled(data["attributes"]) if data["attributes"] else {},
+        }
+        return _ENCODER.encode(spelled)
     except (OverflowError, TypeError, msgspec.EncodeError):
-        return dumps_canonical(model.canonical()).encode("utf-8")
+        return dumps_canonical(data).encode("utf-8")
 
 
 def _sha256(text: str) -> str:

@@ -449,12 +449,10 @@ _NEEDS_ESCAPE = re.compile(r"[\\\n\r\t]")
 
 
 def _copy_value(value: Any) -> str:
-    if type(value) is str:
+    if isinstance(value, str):
         return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
     if value is None:
         return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, int | Decimal):

@@ -301,23 +301,6 @@ def import_payload(
     return outcome
 
 
-def _parse_and_store(
-    engine: Engine,
-    provider: Provider,
-    provider_id: int,
-    raw: bytes,
-    raw_hash: str,
-    fetched_at: datetime,
-    policy: SyncPolicy,
-    clock: Clock,
-    lock: HeldLock,
-) -> StoreResult:
-    with cyclic_gc_paused():
-        return _parse_and_store_now(
-            engine, provider, provider_id, raw, raw_hash, fetched_at, policy, clock, lock
-        )
-
-
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a catalog is parsed and stored.
@@ -337,7 +320,7 @@ def cyclic_gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _parse_and_store_now(
+def _parse_and_store(
     engine: Engine,
     provider: Provider,
     provider_id: int,
@@ -348,22 +331,23 @@ def _parse_and_store_now(
     clock: Clock,
     lock: HeldLock,
 ) -> StoreResult:
-    catalog = provider.parse(raw)  # before the transaction: no lock is held while parsing
-    with engine.begin() as conn:
-        result = store_catalog(
-            conn,
-            provider_id,
-            catalog,
-            raw,
-            raw_hash=raw_hash,
-            observed_at=fetched_at,
-            recorded_at=clock(),
-            source=policy.source,
-            max_removal_fraction=policy.max_removal_fraction,
-            allow_mass_removal=policy.allow_mass_removal,
-        )
-        lock.verify()  # before committing: with the lock lost, another process may be storing
-        return result
+    with cyclic_gc_paused():
+        catalog = provider.parse(raw)  # before the transaction: no lock is held while parsing
+        with engine.begin() as conn:
+            result = store_catalog(
+                conn,
+                provider_id,
+                catalog,
+                raw,
+                raw_hash=raw_hash,
+                observed_at=fetched_at,
+                recorded_at=clock(),
+                source=policy.source,
+                max_removal_fraction=policy.max_removal_fraction,
+                allow_mass_removal=policy.allow_mass_removal,
+            )
+            lock.verify()  # before committing: with the lock lost, another process may be storing
+            return result
 
 
 def _secrets(settings: Settings) -> tuple[Secret, ...]:
