@@ -1,5 +1,5 @@
 """``python -m catalogsync``: the same as the ``catalogsync`` command."""
 
-from catalogsync.cli import main
+from catalogsync.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

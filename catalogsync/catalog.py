@@ -127,8 +127,16 @@ def dumps_exact(
 
 
 def dumps_canonical(value: JSONValue) -> str:
-    """Serialise normalised JSON data deterministically (sorted keys, no spaces, exact decimals)."""
-    return dumps_exact(value, sort_keys=True)
+    """Serialise normalised JSON data deterministically (sorted keys, no spaces, exact decimals).
+
+    Written by msgspec, decimals spelled beforehand: the text of
+    ``dumps_exact(value, sort_keys=True)`` (a test compares them on random data), several
+    times faster. Values msgspec cannot write, such as integers beyond 64 bits, go that way.
+    """
+    try:
+        return _ENCODER.encode(_spelled(value)).decode()
+    except (OverflowError, TypeError, msgspec.EncodeError):
+        return dumps_exact(value, sort_keys=True)
 
 
 def loads_exact(text: str | bytes) -> object:
@@ -331,14 +339,25 @@ def hash_model_hashes(pairs: Iterable[tuple[str, str]]) -> str:
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})  # written by msgspec as they are
+
+
 def _spelled(value: Any) -> Any:
-    """``value`` with every decimal replaced by its canonical spelling, for msgspec."""
+    """``value`` with every decimal replaced by its canonical spelling, for msgspec.
+
+    Floats, which msgspec spells its own way, are refused (``TypeError``): JSON data holds
+    decimals instead. Plain values inside lists and objects are passed over in place.
+    """
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, list | tuple):
+        return [v if type(v) in _PLAIN else _spelled(v) for v in value]
+    if isinstance(value, dict):
+        return {k: v if type(v) in _PLAIN else _spelled(v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return msgspec.Raw(canonical_decimal(value).encode())
-    if isinstance(value, dict):
-        return {k: _spelled(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_spelled(v) for v in value]
+    if isinstance(value, float):
+        raise TypeError("floats are not canonical JSON data")
     return value
 
 

@@ -8,6 +8,7 @@ Data goes to stdout (one JSON document with ``--format json``), logs to stderr.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -644,6 +645,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _format_option(runs_show)
     return parser
+
+
+def run() -> int:
+    """The ``catalogsync`` command (and ``python -m catalogsync``): ``main``, then exit.
+
+    ``gc.freeze()`` before the interpreter shuts down: its shutdown runs the cycle
+    collector over every object still alive (SQLAlchemy's, psycopg's...), several times,
+    which took 0.15 to 0.2 s of every command. Frozen objects are skipped; the process
+    is ending, so nothing is lost. ``main`` itself leaves the collector alone: tests call
+    it in a process that goes on.
+    """
+    code = main()
+    gc.freeze()
+    return code
 
 
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:

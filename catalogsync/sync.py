@@ -347,7 +347,10 @@ def _parse_and_store(
                 allow_mass_removal=policy.allow_mass_removal,
             )
             lock.verify()  # before committing: with the lock lost, another process may be storing
-            return result
+        # Freed while the collector is still paused: once back, it would first scan all
+        # of it (0.07 s for 10,000 models) only to find nothing to collect.
+        del catalog
+    return result
 
 
 def _secrets(settings: Settings) -> tuple[Secret, ...]:

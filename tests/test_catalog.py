@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalogsync.catalog import (
     Catalog,
@@ -14,6 +16,7 @@ from catalogsync.catalog import (
     Price,
     canonical_decimal,
     dumps_canonical,
+    dumps_exact,
     infer_format_kind,
     loads_exact,
     normalize_json,
@@ -177,3 +180,25 @@ def test_the_canonical_form_is_stable():
         dumps_canonical(value)
         == '{"a":{"y":1.5,"z":true},"b":[null,0.00000100000000000000015,"é"]}'
     )
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)  # beyond 64 bits: msgspec gives up
+    | st.decimals(allow_nan=False, allow_infinity=False, places=8)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_JSON)
+def test_dumps_canonical_writes_what_the_standard_library_writes(value):
+    """msgspec writes canonical JSON, the standard library's encoder is the reference."""
+    normal = normalize_json(value)
+    assert dumps_canonical(normal) == dumps_exact(normal, sort_keys=True)
+    # Unnormalised data too (list order kept, floats left as they are): the same text.
+    assert dumps_canonical(value) == dumps_exact(value, sort_keys=True)

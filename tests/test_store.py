@@ -310,3 +310,64 @@ def test_bulk_insert_stores_exactly_what_sqlalchemy_would(engine):
     assert stored["fast"] == stored["slow"]
     assert stored["fast"][2] == row["variant"]
     assert "0.00000100000000000000015" in stored["fast"][1]
+
+
+def test_bulk_insert_round_trips_every_kind_of_column(engine):
+    """Columns mixing NULLs, escapes, booleans and plain strings, several rows each:
+    COPY text is built a column at a time, with shortcuts for the usual columns."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from catalogsync.store import CHILD_SPECS, _insert
+
+    store(engine, "audioshake", audioshake_payload(BASS))
+    [(provider_id, version_id)] = rows(engine, "SELECT provider_id, id FROM catalog_versions")
+    inputs = CHILD_SPECS[0]
+    columns = ("model_id", *inputs.keys, *inputs.values)
+    written = [
+        ("m1", "plain", None, None, "[]", "[1]"),
+        ("m1", "tab\there", "line\nbreak", True, '["a"]', "[1,2]"),
+        ("m2", "back\\slash", "", False, "[]", "[]"),
+        ("m2", "\\N", "é and \r", None, '["x\\ty"]', "[3]"),
+        ("m3", "last", "plain text", True, "[]", "[2]"),
+    ]
+    with engine.begin() as conn:
+        _insert(
+            conn,
+            inputs.table,
+            columns,
+            written,
+            {
+                "provider_id": provider_id,
+                "valid_from": datetime(2026, 3, 4, tzinfo=UTC),
+                "opened_in_version_id": version_id,
+            },
+        )
+        read = conn.execute(
+            text(
+                f"SELECT {', '.join(columns)} FROM model_inputs WHERE model_id LIKE 'm_' "
+                "ORDER BY id"
+            )
+        ).all()
+    assert [tuple(row) for row in read] == written
+
+
+def test_a_payload_compression_failing_on_its_thread_is_done_again(monkeypatch):
+    import threading
+    import zlib
+
+    from catalogsync import store as store_module
+
+    real, threads = zlib.compress, []
+
+    def flaky(data: bytes, level: int) -> bytes:
+        threads.append(threading.current_thread().name)
+        if len(threads) == 1:
+            raise MemoryError
+        return real(data, level)
+
+    monkeypatch.setattr(store_module.zlib, "compress", flaky)
+    payload = b'{"models": []}' * 1000
+    assert zlib.decompress(store_module._compressing(payload)()) == payload
+    assert threads == ["compress", "MainThread"]

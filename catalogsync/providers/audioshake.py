@@ -24,7 +24,6 @@ JSON path. A differential test holds the two to the same catalogs and the same r
 from __future__ import annotations
 
 from decimal import Decimal
-from itertools import repeat
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -202,7 +201,7 @@ def _id(value: str) -> str:
     return value
 
 
-_FORMATS: dict[tuple[str | None, str], Format] = {}
+_FORMATS: dict[str | None, dict[str, Format]] = {}  # kind (None: inferred) -> spelling -> format
 
 
 def _format(kind: str | None, name: str) -> Format:
@@ -211,11 +210,12 @@ def _format(kind: str | None, name: str) -> Format:
     Catalogs repeat a few dozen formats hundreds of thousands of times: each spelling is
     checked and built once.
     """
-    found = _FORMATS.get((kind, name))
+    spellings = _FORMATS.setdefault(kind, {})
+    found = spellings.get(name)
     if found is None:
-        if len(_FORMATS) > 10_000:  # a daemon must not grow without bound
-            _FORMATS.clear()
-        found = _FORMATS[(kind, name)] = Format.of(
+        if len(spellings) > 10_000:  # a daemon must not grow without bound
+            spellings.clear()
+        found = spellings[name] = Format.of(
             infer_format_kind(name) if kind is None else kind, _id(name)
         )
     return found
@@ -223,7 +223,7 @@ def _format(kind: str | None, name: str) -> Format:
 
 def _known_formats(kind: str | None, names: list[str]) -> frozenset[Format]:
     try:  # the usual case, iterated in C: every spelling seen before
-        return frozenset(map(_FORMATS.__getitem__, zip(repeat(kind), names)))
+        return frozenset(map(_FORMATS[kind].__getitem__, names))
     except KeyError:
         return frozenset(_format(kind, name) for name in names)
 
