@@ -20,9 +20,9 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
 from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price, loads_exact
 from catalogsync.db import models as t
 
-VERSIONS: Table = t.CatalogVersion.__table__  # type: ignore[assignment]
-PROVIDERS: Table = t.Provider.__table__  # type: ignore[assignment]
-FORMATS: Table = t.Format.__table__  # type: ignore[assignment]
+VERSIONS: Table = t.catalog_versions
+PROVIDERS: Table = t.providers
+FORMATS: Table = t.formats
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def table_counts(conn: Connection) -> dict[str, int]:
     """Row counts of every table, for the demo's summary."""
     return {
         table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-        for table in t.Base.metadata.sorted_tables
+        for table in t.metadata.sorted_tables
     }
 
 
@@ -88,7 +88,7 @@ def changed_model_ids(conn: Connection, old: VersionRow, new: VersionRow) -> set
     Any change to a model, its children included, closes its ``models`` row and opens a
     new one, so the models rows opened or closed by the versions in between say it all.
     """
-    models: Table = t.Model.__table__  # type: ignore[assignment]
+    models: Table = t.models
     low, high = sorted((old.id, new.id))
     provider_id = select(PROVIDERS.c.id).where(PROVIDERS.c.slug == new.provider).scalar_subquery()
     query = select(models.c.model_id).where(
@@ -120,8 +120,7 @@ def load_catalog(
         for fid, kind, name in conn.execute(select(FORMATS.c.id, FORMATS.c.kind, FORMATS.c.name))
     }
 
-    def rows(cls: type[t.History], *columns: str) -> list[Any]:
-        table: Table = cls.__table__  # type: ignore[attr-defined]
+    def rows(table: Table, *columns: str) -> list[Any]:
         query = select(table.c.model_id, *(table.c[c] for c in columns)).where(
             table.c.provider_id == provider_id, _valid_at(table, version)
         )
@@ -139,7 +138,7 @@ def load_catalog(
 
     inputs: dict[str, list[ModelInput]] = defaultdict(list)
     for model_id, input_id, description, required, task_fields, format_ids in rows(
-        t.ModelInput, "input_id", "description", "required", "task_fields", "format_ids"
+        t.model_inputs, "input_id", "description", "required", "task_fields", "format_ids"
     ):
         inputs[model_id].append(
             ModelInput(
@@ -152,11 +151,11 @@ def load_catalog(
         )
     prices: dict[str, list[Price]] = defaultdict(list)
     for model_id, price_type, variant, unit, amount in rows(
-        t.Price, "price_type", "variant", "unit", "amount"
+        t.prices, "price_type", "variant", "unit", "amount"
     ):
         prices[model_id].append(Price(price_type, variant, unit, Decimal(amount)))
     attributes: dict[str, dict[str, object]] = defaultdict(dict)
-    for model_id, name, value in rows(t.ModelAttribute, "name", "value"):
+    for model_id, name, value in rows(t.model_attributes, "name", "value"):
         attributes[model_id][name] = loads_exact(value)
 
     models = [
@@ -172,7 +171,7 @@ def load_catalog(
             attributes=attributes[model_id],  # type: ignore[arg-type]
         )
         for model_id, name, category, description, access, output_format_ids in rows(
-            t.Model, "name", "category", "description", "access", "output_format_ids"
+            t.models, "name", "category", "description", "access", "output_format_ids"
         )
     ]
     upstream = version.upstream_version if version else None

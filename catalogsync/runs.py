@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from catalogsync.db import models as t
 
-PROVIDERS: Table = t.Provider.__table__  # type: ignore[assignment]
-RUNS: Table = t.SyncRun.__table__  # type: ignore[assignment]
+PROVIDERS: Table = t.providers
+RUNS: Table = t.sync_runs
 ERROR_LIMIT = 4000  # characters of an error message kept in sync_runs.error
 
 

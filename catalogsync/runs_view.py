@@ -20,9 +20,9 @@ from sqlalchemy import Connection, Table, select
 from catalogsync.db import models as t
 from catalogsync.errors import DatabaseError
 
-RUNS: Table = t.SyncRun.__table__  # type: ignore[assignment]
-VERSIONS: Table = t.CatalogVersion.__table__  # type: ignore[assignment]
-PROVIDERS: Table = t.Provider.__table__  # type: ignore[assignment]
+RUNS: Table = t.sync_runs
+VERSIONS: Table = t.catalog_versions
+PROVIDERS: Table = t.providers
 ERROR_WIDTH = 100  # characters of an error shown in the list table (JSON has it all)
 
 

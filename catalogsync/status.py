@@ -23,9 +23,9 @@ from sqlalchemy import Connection, Table, func, select
 
 from catalogsync.db import models as t
 
-RUNS: Table = t.SyncRun.__table__  # type: ignore[assignment]
-VERSIONS: Table = t.CatalogVersion.__table__  # type: ignore[assignment]
-PROVIDERS: Table = t.Provider.__table__  # type: ignore[assignment]
+RUNS: Table = t.sync_runs
+VERSIONS: Table = t.catalog_versions
+PROVIDERS: Table = t.providers
 
 SUCCESS = ("succeeded", "unchanged")
 FAILURE = ("failed", "abandoned")

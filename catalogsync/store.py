@@ -48,14 +48,14 @@ class ChildSpec:
 
 CHILD_SPECS = (
     ChildSpec(
-        t.ModelInput.__table__,  # type: ignore[arg-type]
+        t.model_inputs,
         ("input_id",),
         ("description", "required", "task_fields", "format_ids"),
     ),
-    ChildSpec(t.Price.__table__, ("price_type", "variant", "unit"), ("amount",)),  # type: ignore[arg-type]
-    ChildSpec(t.ModelAttribute.__table__, ("name",), ("value",)),  # type: ignore[arg-type]
+    ChildSpec(t.prices, ("price_type", "variant", "unit"), ("amount",)),
+    ChildSpec(t.model_attributes, ("name",), ("value",)),
 )
-MODELS: Table = t.Model.__table__  # type: ignore[assignment]
+MODELS: Table = t.models
 MODEL_COLUMNS = (
     "model_id",
     "name",
@@ -65,8 +65,8 @@ MODEL_COLUMNS = (
     "output_format_ids",
     "content_hash",
 )
-VERSIONS: Table = t.CatalogVersion.__table__  # type: ignore[assignment]
-PRICES: Table = t.Price.__table__  # type: ignore[assignment]
+VERSIONS: Table = t.catalog_versions
+PRICES: Table = t.prices
 
 
 @dataclass(frozen=True)
@@ -345,7 +345,7 @@ def _formats_of(models: Iterable[Model]) -> set[Format]:
 
 def _ensure_formats(conn: Connection, wanted: set[Format]) -> dict[Format, int]:
     """Ids of ``wanted`` formats, inserting the ones never seen before."""
-    table: Table = t.Format.__table__  # type: ignore[assignment]
+    table: Table = t.formats
     known = {
         Format(kind, name): format_id
         for format_id, kind, name in conn.execute(select(table.c.id, table.c.kind, table.c.name))

@@ -24,15 +24,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from catalogsync.config import ProviderSettings, Secret, Settings, redact, redact_bytes
 from catalogsync.db.session import reading
 from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseError, ProviderError
-from catalogsync.http import build_client
 from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context, set_log_context
 from catalogsync.providers import Provider, get_provider_class
@@ -44,6 +43,9 @@ from catalogsync.runs import (
     start_run,
 )
 from catalogsync.store import StoreResult, payload_hash, store_catalog, unchanged_payload
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +226,8 @@ def sync_providers(
     ``ConfigError`` says which variables to set. ``transport`` and ``require_keys=False``
     serve the offline demo, whose sample server needs no key.
     """
+    from catalogsync.http import build_client  # the HTTP stack loads only to fetch
+
     selected = _select(settings, names)
     adapters = [get_provider_class(n)(settings.providers[n]) for n in selected]
     policy = SyncPolicy(

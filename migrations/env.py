@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy import Connection, Engine
 
 from catalogsync.config import DEFAULT_DATABASE_URL
-from catalogsync.db.models import Base
+from catalogsync.db.models import metadata
 from catalogsync.db.session import make_engine
 
 config = context.config
@@ -42,7 +42,7 @@ def run_migrations_online() -> None:
                 _sqlite_pragmas(connection, foreign_keys="OFF", legacy_alter_table="ON")
             context.configure(
                 connection=connection,
-                target_metadata=Base.metadata,
+                target_metadata=metadata,
                 # SQLite cannot ALTER most things in place; batch mode recreates the table.
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,

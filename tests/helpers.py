@@ -50,7 +50,9 @@ def runs(engine: Engine) -> list[tuple[str, str | None]]:
     with engine.connect() as conn:
         return [
             (r.status, r.error)
-            for r in conn.execute(select(t.SyncRun.status, t.SyncRun.error).order_by(t.SyncRun.id))
+            for r in conn.execute(
+                select(t.sync_runs.c.status, t.sync_runs.c.error).order_by(t.sync_runs.c.id)
+            )
         ]
 
 

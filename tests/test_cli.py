@@ -214,11 +214,11 @@ def database_text(engine) -> str:
     """Every value of every table, raw payloads decompressed, as one text."""
     import zlib
 
-    from catalogsync.db.models import Base
+    from catalogsync.db.models import metadata
 
     parts = []
     with engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             for row in conn.execute(table.select()):
                 for value in row:
                     if isinstance(value, bytes | memoryview):

@@ -17,7 +17,7 @@ from catalogsync.db.migrate import (
     migrations_dir,
     upgrade,
 )
-from catalogsync.db.models import Base
+from catalogsync.db.models import metadata
 from catalogsync.db.session import make_engine
 from catalogsync.db.types import UTCDateTime
 from catalogsync.queries import find_version, load_catalog
@@ -54,7 +54,7 @@ def test_every_revision_goes_down_and_up_keeping_the_data(empty_database_url):
                 t: len(rows) for t, rows in before.items()
             }
         with engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         assert current_revision(engine) == head_revision()
         # The database still works after the round trip.
         assert (

@@ -115,11 +115,11 @@ def test_the_database_scan_finds_keys_in_text_and_compressed_payloads(database_u
         assert database_leaks(database_url) == []
         with engine.begin() as conn:
             provider_id = conn.execute(
-                insert(t.Provider.__table__).returning(t.Provider.__table__.c.id),
+                insert(t.providers).returning(t.providers.c.id),
                 {"slug": "akool", "created_at": now},
             ).scalar_one()
             conn.execute(
-                insert(t.SyncRun.__table__),
+                insert(t.sync_runs),
                 {
                     "provider_id": provider_id,
                     "trigger": "sync",
@@ -137,7 +137,7 @@ def test_the_database_scan_finds_keys_in_text_and_compressed_payloads(database_u
             "sync_runs.raw_payload (row 1): FILE_KEY",
         ]
         with engine.begin() as conn:  # leave the database clean for the fixture's own scan
-            conn.execute(t.SyncRun.__table__.delete())
+            conn.execute(t.sync_runs.delete())
         assert database_leaks(database_url) == []
     finally:
         engine.dispose()

@@ -24,12 +24,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
-
 from catalogsync.catalog import Catalog, Model, ModelInput, Price
 from catalogsync.config import ProviderSettings
 from catalogsync.errors import ConfigError, PayloadError, PermanentProviderError
-from catalogsync.http import get_bytes
 from catalogsync.providers.base import (
     load_json,
     option_list,
@@ -38,6 +35,8 @@ from catalogsync.providers.base import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from catalogsync.providers.akool_schema import Item
 
 DEFAULT_TYPES = (1501, 1502, 2101)
@@ -74,6 +73,8 @@ class AkoolProvider:
 
     def fetch(self, client: httpx.Client) -> bytes:
         """Fetch the models of every configured type in one request."""
+        from catalogsync.http import get_bytes  # the HTTP stack loads only to fetch
+
         key = self._settings.api_key
         headers = {"x-api-key": key.reveal()} if key is not None else {}
         url = self._settings.base_url.rstrip("/") + "/api/open/v4/aigModel/list"

@@ -26,7 +26,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
 import msgspec
 from msgspec import UNSET, UnsetType
 
@@ -41,10 +40,11 @@ from catalogsync.catalog import (
 )
 from catalogsync.config import ProviderSettings
 from catalogsync.errors import PayloadError
-from catalogsync.http import get_bytes
 from catalogsync.providers.base import load_json, reject_unknown_options, require_unique
 
 if TYPE_CHECKING:
+    import httpx
+
     from catalogsync.providers.audioshake_schema import Input, ModelItem
 
 _INPUTS_EXTRA = "inputs_extra"
@@ -111,6 +111,8 @@ class AudioShakeProvider:
 
     def fetch(self, client: httpx.Client) -> bytes:
         """Fetch ``/models`` as the provider sent it."""
+        from catalogsync.http import get_bytes  # the HTTP stack loads only to fetch
+
         key = self._settings.api_key
         headers = {"x-api-key": key.reveal()} if key is not None else {}
         url = self._settings.base_url.rstrip("/") + "/models"

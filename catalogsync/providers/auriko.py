@@ -21,12 +21,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-import httpx
-
 from catalogsync.catalog import Catalog, Model, Price
 from catalogsync.config import ProviderSettings
 from catalogsync.errors import PayloadError
-from catalogsync.http import get_bytes
 from catalogsync.providers.base import (
     load_json,
     reject_unknown_options,
@@ -34,6 +31,8 @@ from catalogsync.providers.base import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from catalogsync.providers.auriko_schema import Item
 
 PRICE_UNIT = "USD/1M tokens"
@@ -57,6 +56,8 @@ class AurikoProvider:
 
     def fetch(self, client: httpx.Client) -> bytes:
         """Fetch both lists and combine the bodies verbatim into one JSON document."""
+        from catalogsync.http import get_bytes  # the HTTP stack loads only to fetch
+
         key = self._settings.api_key
         headers = {"Authorization": f"Bearer {key.reveal()}"} if key is not None else {}
         base = self._settings.base_url.rstrip("/")
