@@ -19,6 +19,7 @@ import re
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -45,6 +46,11 @@ class ChildSpec:
     keys: tuple[str, ...]
     values: tuple[str, ...]
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns ``child_rows`` gives, in order."""
+        return ("model_id", *self.keys, *self.values)
+
 
 CHILD_SPECS = (
     ChildSpec(
@@ -67,6 +73,9 @@ MODEL_COLUMNS = (
 )
 VERSIONS: Table = t.catalog_versions
 PRICES: Table = t.prices
+
+Batch = tuple[Table, Sequence[str], Sequence[tuple[Any, ...]]]
+"""Rows to insert into a table: tuples of values in the order of the columns named."""
 
 
 @dataclass(frozen=True)
@@ -184,13 +193,10 @@ def store_catalog(
     models = catalog.by_id()
     touched = [models[m] for m in (*changes.added, *changes.changed)]
     format_ids = _ensure_formats(conn, _formats_of(touched))
-    opens = child_rows([models[m] for m in changes.added], format_ids)
     closes, reopened, prices_changed = _diff_children(
         _load_children(conn, provider_id, changes.changed),
         child_rows([models[m] for m in changes.changed], format_ids),
     )
-    for name, rows in reopened.items():
-        opens[name].extend(rows)
     prices_changed += sum(len(models[m].prices) for m in changes.added)
 
     version = (latest.version if latest else 0) + 1
@@ -224,27 +230,31 @@ def store_catalog(
         "valid_from": stamp.at,
         "opened_in_version_id": stamp.version_id,
     }
-    _insert(
-        conn,
-        MODELS,
-        MODEL_COLUMNS,
-        [
-            (
-                m.model_id,
-                m.name,
-                m.category,
-                m.description,
-                m.access,
-                format_id_list(m.output_formats, format_ids),
-                hashes[m.model_id],
-            )
-            for m in touched
-        ],
-        opened,
-    )
-    for spec in CHILD_SPECS:
-        columns = ("model_id", *spec.keys, *spec.values)
-        _insert(conn, spec.table, columns, opens[spec.table.name], opened)
+
+    def new_rows() -> Iterator[Batch]:
+        # A generator: on PostgreSQL, each table's rows are built while the server is
+        # still taking in the previous table's (``_insert_all``).
+        yield (
+            MODELS,
+            MODEL_COLUMNS,
+            [
+                (
+                    m.model_id,
+                    m.name,
+                    m.category,
+                    m.description,
+                    m.access,
+                    format_id_list(m.output_formats, format_ids),
+                    hashes[m.model_id],
+                )
+                for m in touched
+            ],
+        )
+        added = child_rows([models[m] for m in changes.added], format_ids)
+        for spec in CHILD_SPECS:
+            yield spec.table, spec.columns, reopened[spec.table.name] + added[spec.table.name]
+
+    _insert_all(conn, new_rows(), opened)
     _refresh_statistics(conn)
 
     return StoreResult(
@@ -441,41 +451,76 @@ def _insert(
     rows: Sequence[tuple[Any, ...]],
     constants: Mapping[str, Any] | None = None,
 ) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order, plus ``constants`` for every row).
+    """Insert ``rows`` (tuples in ``columns`` order, plus ``constants`` for every row)."""
+    _insert_all(conn, [(table, columns, rows)], constants)
+
+
+def _insert_all(
+    conn: Connection, batches: Iterable[Batch], constants: Mapping[str, Any] | None = None
+) -> None:
+    """Insert each batch's rows, with ``constants`` added to every row.
 
     SQLAlchemy's own executemany processes every parameter of every row in Python; here
     the rows are turned into columns, only the columns whose type needs it are converted,
     constants once, and the rows go to the driver at once: ``executemany`` on SQLite,
     ``COPY`` on PostgreSQL. Values are converted by the same bind processors SQLAlchemy
     would use.
+
+    On PostgreSQL a table's COPY is finished only once the next batch is produced (by a
+    generator, say) and its first COPY text built: the server takes in the data already
+    sent meanwhile, on its own core.
     """
-    if not rows:
-        return
     constants = constants or {}
-    names = [*columns, *constants]
+    quote = conn.dialect.identifier_preparer.quote
+    if conn.dialect.name != "postgresql":
+        for table, columns, rows in batches:
+            if rows:
+                values, fixed = _bound(conn, table, columns, rows, constants)
+                names = ", ".join(quote(name) for name in (*columns, *constants))
+                marks = ", ".join("?" for _ in (*columns, *constants))
+                conn.exec_driver_sql(
+                    f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
+                    list(zip(*values, *(repeat(v, len(rows)) for v in fixed), strict=False)),
+                )
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, ExitStack() as previous:
+        for table, columns, rows in batches:
+            if not rows:
+                continue
+            values, fixed = _bound(conn, table, columns, rows, constants)
+            chunks = (
+                copy_text([column[start : start + COPY_BATCH] for column in values], fixed)
+                for start in range(0, len(rows), COPY_BATCH)
+            )
+            first = next(chunks)
+            previous.close()  # the previous table's COPY, which the server had meanwhile
+            names = ", ".join(quote(name) for name in (*columns, *constants))
+            copy = previous.enter_context(
+                cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN")
+            )
+            copy.write(first)
+            for chunk in chunks:
+                copy.write(chunk)
+
+
+def _bound(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    constants: Mapping[str, Any],
+) -> tuple[list[Sequence[Any]], tuple[Any, ...]]:
+    """``rows`` as columns of values, and ``constants`` as a tuple, as bind processors
+    make them."""
     fixed = tuple(_process(conn, table, name)(value) for name, value in constants.items())
     values: list[Sequence[Any]] = list(zip(*rows, strict=True))
     for index, name in enumerate(columns):
         convert = _processor(conn, table, name)
         if convert is not None:
             values[index] = [None if v is None else convert(v) for v in values[index]]
-    quote = conn.dialect.identifier_preparer.quote
-    column_list = ", ".join(quote(name) for name in names)
-    if conn.dialect.name == "postgresql":
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {quote(table.name)} ({column_list}) FROM STDIN") as copy,
-        ):
-            for start in range(0, len(rows), COPY_BATCH):
-                copy.write(copy_text([c[start : start + COPY_BATCH] for c in values], fixed))
-        return
-    marks = ", ".join("?" for _ in names)
-    conn.exec_driver_sql(
-        f"INSERT INTO {quote(table.name)} ({column_list}) VALUES ({marks})",
-        list(zip(*values, *(repeat(value, len(rows)) for value in fixed), strict=False)),
-    )
+    return values, fixed
 
 
 COPY_BATCH = 5000  # rows per write: the server parses one batch while the next is built
