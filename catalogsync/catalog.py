@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -250,6 +251,10 @@ class Price:
         return f"price.{self.price_type}" + (f".{self.variant}" if self.variant else "")
 
 
+_INPUT_ID = operator.attrgetter("input_id")
+_PRICE_KEY = operator.attrgetter("price_type", "variant", "unit")  # Price.key, in C
+
+
 @dataclass(frozen=True)
 class Model:
     """One model of a provider's catalog, as it stands in one catalog version."""
@@ -267,14 +272,14 @@ class Model:
     def __post_init__(self) -> None:
         if not self.model_id:
             raise ValueError("a model needs an id")
-        inputs = tuple(sorted(self.inputs, key=lambda i: i.input_id))
+        inputs = tuple(sorted(self.inputs, key=_INPUT_ID))
         _require_unique([i.input_id for i in inputs], "model", self.model_id, "input")
-        prices = tuple(sorted(self.prices, key=lambda p: p.key))
+        prices = tuple(sorted(self.prices, key=_PRICE_KEY))
         _require_unique([p.key for p in prices], "model", self.model_id, "price")
         object.__setattr__(self, "inputs", inputs)
         object.__setattr__(self, "prices", prices)
         object.__setattr__(self, "output_formats", frozenset(self.output_formats))
-        attributes = normalize_json(dict(self.attributes))
+        attributes = normalize_json(dict(self.attributes)) if self.attributes else {}
         assert isinstance(attributes, dict)
         object.__setattr__(self, "attributes", attributes)
 

@@ -26,40 +26,79 @@ from decimal import Decimal
 from itertools import repeat
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 
 from catalogsync import __version__
 from catalogsync.catalog import Catalog, Format, Model, dumps_canonical, hash_model_hashes
 from catalogsync.db import models as t
-from catalogsync.diff import classify_models, diff_keyed, removal_exceeds
+from catalogsync.diff import ModelChanges, classify_models, diff_keyed, removal_exceeds
 from catalogsync.errors import ImportOrderError, MassRemovalError
 
 T = TypeVar("T")
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and psycopg's parameter limits
 
 
+RowBuilder = Callable[[Sequence[Model], Mapping[Format, int]], list[tuple[Any, ...]]]
+
+
 @dataclass(frozen=True)
 class ChildSpec:
-    """How one child table is keyed: the columns that identify a row and those it holds."""
+    """How one child table is keyed (the columns that identify a row and those it holds),
+    and how models become its rows."""
 
     table: Table
     keys: tuple[str, ...]
     values: tuple[str, ...]
+    rows: RowBuilder
+    """``rows(models, format_ids)``: the rows of ``models`` in this table, as ``columns``."""
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """The columns ``child_rows`` gives, in order."""
+        """The columns of the rows ``rows`` gives, in order: model id, keys, values."""
         return ("model_id", *self.keys, *self.values)
 
 
+def _price_rows(models: Sequence[Model], format_ids: Mapping[Format, int]) -> list[tuple[Any, ...]]:
+    return [
+        (m.model_id, p.price_type, p.variant, p.unit, p.amount) for m in models for p in m.prices
+    ]
+
+
+def _attribute_rows(
+    models: Sequence[Model], format_ids: Mapping[Format, int]
+) -> list[tuple[Any, ...]]:
+    return [
+        (m.model_id, name, dumps_canonical(value))
+        for m in models
+        for name, value in m.attributes.items()
+    ]
+
+
+def _input_rows(models: Sequence[Model], format_ids: Mapping[Format, int]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            m.model_id,
+            i.input_id,
+            i.description,
+            i.required,
+            dumps_canonical(list(i.task_fields)),
+            format_id_list(i.formats, format_ids),
+        )
+        for m in models
+        for i in m.inputs
+    ]
+
+
+# Cheapest rows first: on PostgreSQL the server takes in one table while the next is built.
 CHILD_SPECS = (
+    ChildSpec(t.prices, ("price_type", "variant", "unit"), ("amount",), _price_rows),
+    ChildSpec(t.model_attributes, ("name",), ("value",), _attribute_rows),
     ChildSpec(
         t.model_inputs,
         ("input_id",),
         ("description", "required", "task_fields", "format_ids"),
+        _input_rows,
     ),
-    ChildSpec(t.prices, ("price_type", "variant", "unit"), ("amount",)),
-    ChildSpec(t.model_attributes, ("name",), ("value",)),
 )
 MODELS: Table = t.models
 MODEL_COLUMNS = (
@@ -164,58 +203,74 @@ def store_catalog(
     allow_mass_removal: bool = False,
 ) -> StoreResult:
     """Store ``catalog`` as a new version when its content changed; see the module docstring."""
-    hashes = {m.model_id: m.content_hash() for m in catalog.models}
-    content_hash = hash_model_hashes(hashes.items())
+    # Compressed on a thread while the models are hashed: zlib lets go of the GIL. (Should
+    # the catalog prove unchanged, the thread's work is simply dropped.)
+    compressed = _compressing(raw)
     latest = latest_version(conn, provider_id)
     if latest and observed_at < latest.fetched_at:
         raise ImportOrderError(catalog.provider, observed_at, latest.fetched_at)
-    if latest and latest.content_hash == content_hash:
-        return StoreResult("unchanged", latest.id, latest.version, len(hashes))
-
-    # Compressed on a thread while the rows are built: zlib lets go of the GIL.
-    compressed = _compressing(raw)
-    current = {
-        model_id: (row_id, digest)
-        for model_id, row_id, digest in conn.execute(
-            select(MODELS.c.model_id, MODELS.c.id, MODELS.c.content_hash).where(
-                MODELS.c.provider_id == provider_id, MODELS.c.valid_to.is_(None)
+    current: dict[str, tuple[int, str]] = {}
+    if latest is None:
+        # A provider's first version: every model is new and nothing is compared, so the
+        # models are hashed when their rows are written (on PostgreSQL, while the server
+        # takes in their children).
+        changes = ModelChanges(added=tuple(m.model_id for m in catalog.models))
+    else:
+        hashes = {m.model_id: m.content_hash() for m in catalog.models}
+        if latest.content_hash == hash_model_hashes(hashes.items()):
+            return StoreResult("unchanged", latest.id, latest.version, len(hashes))
+        current = {
+            model_id: (row_id, digest)
+            for model_id, row_id, digest in conn.execute(
+                select(MODELS.c.model_id, MODELS.c.id, MODELS.c.content_hash).where(
+                    MODELS.c.provider_id == provider_id, MODELS.c.valid_to.is_(None)
+                )
             )
-        )
-    }
-    changes = classify_models({m: h for m, (_, h) in current.items()}, hashes)
-    if not allow_mass_removal and removal_exceeds(
-        len(changes.removed), len(current), max_removal_fraction
-    ):
-        raise MassRemovalError(
-            catalog.provider, len(changes.removed), len(current), max_removal_fraction
-        )
+        }
+        changes = classify_models({m: h for m, (_, h) in current.items()}, hashes)
+        if not allow_mass_removal and removal_exceeds(
+            len(changes.removed), len(current), max_removal_fraction
+        ):
+            raise MassRemovalError(
+                catalog.provider, len(changes.removed), len(current), max_removal_fraction
+            )
 
     models = catalog.by_id()
-    touched = [models[m] for m in (*changes.added, *changes.changed)]
+    added = [models[m] for m in changes.added]
+    touched = [*added, *(models[m] for m in changes.changed)]
     format_ids = _ensure_formats(conn, _formats_of(touched))
     closes, reopened, prices_changed = _diff_children(
         _load_children(conn, provider_id, changes.changed),
         child_rows([models[m] for m in changes.changed], format_ids),
     )
-    prices_changed += sum(len(models[m].prices) for m in changes.added)
+    prices_changed += sum(len(m.prices) for m in added)
 
     version = (latest.version if latest else 0) + 1
-    version_id = conn.execute(
-        insert(VERSIONS).returning(VERSIONS.c.id),
-        {
+
+    def insert_version(version_id: int | None) -> int:
+        hashes = {m.model_id: m.content_hash() for m in catalog.models}  # memoised
+        row = {
             "provider_id": provider_id,
             "version": version,
             "fetched_at": observed_at,
             "recorded_at": recorded_at,
-            "content_hash": content_hash,
+            "content_hash": hash_model_hashes(hashes.items()),
             "upstream_version": catalog.upstream_version,
             "model_count": len(hashes),
             "source": source,
             "raw_encoding": "zlib",
             "raw_payload": compressed(),
             "raw_hash": raw_hash,
-        },
-    ).scalar_one()
+        }
+        if version_id is not None:
+            row["id"] = version_id
+        return int(conn.execute(insert(VERSIONS).returning(VERSIONS.c.id), row).scalar_one())
+
+    # On PostgreSQL the version's id is taken from its sequence and the row written last,
+    # once the models are hashed; SQLite writes the row first to learn its id. Either way
+    # nothing is visible before the commit.
+    reserved = _reserve_id(conn, VERSIONS)
+    version_id = insert_version(None) if reserved is None else reserved
     stamp = _Stamp(provider_id, version_id, observed_at)
 
     # Close first: the partial unique indexes allow one open row per key at a time.
@@ -232,8 +287,10 @@ def store_catalog(
     }
 
     def new_rows() -> Iterator[Batch]:
-        # A generator: on PostgreSQL, each table's rows are built while the server is
-        # still taking in the previous table's (``_insert_all``).
+        # A generator: on PostgreSQL each table's rows are built, and the models hashed,
+        # while the server is still taking in the previous table's (``_insert_all``).
+        for spec in CHILD_SPECS:
+            yield spec.table, spec.columns, reopened[spec.table.name] + spec.rows(added, format_ids)
         yield (
             MODELS,
             MODEL_COLUMNS,
@@ -245,28 +302,35 @@ def store_catalog(
                     m.description,
                     m.access,
                     format_id_list(m.output_formats, format_ids),
-                    hashes[m.model_id],
+                    m.content_hash(),
                 )
                 for m in touched
             ],
         )
-        added = child_rows([models[m] for m in changes.added], format_ids)
-        for spec in CHILD_SPECS:
-            yield spec.table, spec.columns, reopened[spec.table.name] + added[spec.table.name]
 
     _insert_all(conn, new_rows(), opened)
+    if reserved is not None:
+        insert_version(reserved)
     _refresh_statistics(conn)
 
     return StoreResult(
         "succeeded",
         version_id,
         version,
-        len(hashes),
+        len(catalog.models),
         added=len(changes.added),
         removed=len(changes.removed),
         changed=len(changes.changed),
         prices_changed=prices_changed,
     )
+
+
+def _reserve_id(conn: Connection, table: Table) -> int | None:
+    """A new id from ``table``'s sequence on PostgreSQL (``None`` on SQLite, which has none)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    sequence = func.pg_get_serial_sequence(table.name, "id")
+    return int(conn.execute(select(func.nextval(sequence))).scalar_one())
 
 
 def _refresh_statistics(conn: Connection) -> None:
@@ -283,31 +347,10 @@ def _refresh_statistics(conn: Connection) -> None:
 
 
 def child_rows(
-    models: Iterable[Model], format_ids: Mapping[Format, int]
+    models: Sequence[Model], format_ids: Mapping[Format, int]
 ) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of ``models`` in each child table (``CHILD_SPECS`` order): model id, key
-    columns, value columns."""
-    inputs: list[tuple[Any, ...]] = []
-    prices: list[tuple[Any, ...]] = []
-    attributes: list[tuple[Any, ...]] = []
-    for model in models:
-        model_id = model.model_id
-        for i in model.inputs:
-            inputs.append(
-                (
-                    model_id,
-                    i.input_id,
-                    i.description,
-                    i.required,
-                    dumps_canonical(list(i.task_fields)),
-                    format_id_list(i.formats, format_ids),
-                )
-            )
-        for p in model.prices:
-            prices.append((model_id, p.price_type, p.variant, p.unit, p.amount))
-        for name, value in model.attributes.items():
-            attributes.append((model_id, name, dumps_canonical(value)))
-    return {"model_inputs": inputs, "prices": prices, "model_attributes": attributes}
+    """The rows of ``models`` in each child table: model id, key columns, value columns."""
+    return {spec.table.name: spec.rows(models, format_ids) for spec in CHILD_SPECS}
 
 
 def _diff_children(
@@ -424,7 +467,7 @@ def _compressing(raw: bytes) -> Callable[[], bytes]:
     function returned waits for the result.
 
     zlib lets go of the GIL while it works, so the 0.06 s a 6 MB payload takes overlaps
-    with building rows. The thread is a daemon: if the store fails first, nothing waits.
+    with work in Python. The thread is a daemon: if the store fails first, nothing waits.
     """
     result: list[bytes] = []
 

@@ -323,8 +323,8 @@ def test_bulk_insert_round_trips_every_kind_of_column(engine):
 
     store(engine, "audioshake", audioshake_payload(BASS))
     [(provider_id, version_id)] = rows(engine, "SELECT provider_id, id FROM catalog_versions")
-    inputs = CHILD_SPECS[0]
-    columns = ("model_id", *inputs.keys, *inputs.values)
+    [inputs] = [spec for spec in CHILD_SPECS if spec.table.name == "model_inputs"]
+    columns = inputs.columns
     written = [
         ("m1", "plain", None, None, "[]", "[1]"),
         ("m1", "tab\there", "line\nbreak", True, '["a"]', "[1,2]"),
