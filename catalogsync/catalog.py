@@ -203,7 +203,12 @@ def format_labels(formats: Iterable[Format]) -> list[JSONValue]:
     return cast(list[JSONValue], sorted(map(_LABELS.__getitem__, formats)))
 
 
-@dataclass(frozen=True)
+# The catalog's values are frozen dataclasses with their own ``__init__``, which normalises
+# and writes the fields straight into the instance: the generated one sets each field
+# through ``object.__setattr__``, and a catalog is tens of thousands of them.
+
+
+@dataclass(frozen=True, init=False)
 class ModelInput:
     """One input a model accepts, with the formats allowed for it."""
 
@@ -213,9 +218,20 @@ class ModelInput:
     task_fields: tuple[str, ...] = ()
     formats: frozenset[Format] = frozenset()
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "task_fields", tuple(sorted(set(self.task_fields))))
-        object.__setattr__(self, "formats", frozenset(self.formats))
+    def __init__(
+        self,
+        input_id: str,
+        description: str | None = None,
+        required: bool | None = None,
+        task_fields: Iterable[str] = (),
+        formats: Iterable[Format] = frozenset(),
+    ) -> None:
+        fields = self.__dict__
+        fields["input_id"] = input_id
+        fields["description"] = description
+        fields["required"] = required
+        fields["task_fields"] = tuple(sorted(set(task_fields)))
+        fields["formats"] = frozenset(formats)
 
     def as_dict(self) -> dict[str, JSONValue]:
         """This input as JSON data, formats as sorted ``kind/name`` labels."""
@@ -228,7 +244,7 @@ class ModelInput:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Price:
     """One price point: ``amount`` ``unit`` for ``price_type`` (and ``variant``, or ``""``)."""
 
@@ -237,8 +253,20 @@ class Price:
     unit: str
     amount: Decimal
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "amount", Decimal(canonical_decimal(self.amount)))
+    def __init__(self, price_type: str, variant: str, unit: str, amount: Decimal) -> None:
+        fields = self.__dict__
+        fields["price_type"] = price_type
+        fields["variant"] = variant
+        fields["unit"] = unit
+        spelling = canonical_decimal(amount)
+        fields["amount"] = Decimal(spelling)
+        fields["_spelling"] = spelling
+
+    @property
+    def spelling(self) -> str:
+        """``amount`` as canonical JSON writes it (``canonical_decimal``), spelled once."""
+        spelling: str = self.__dict__["_spelling"]
+        return spelling
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -255,7 +283,7 @@ _INPUT_ID = operator.attrgetter("input_id")
 _PRICE_KEY = operator.attrgetter("price_type", "variant", "unit")  # Price.key, in C
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Model:
     """One model of a provider's catalog, as it stands in one catalog version."""
 
@@ -269,19 +297,36 @@ class Model:
     prices: tuple[Price, ...] = ()
     attributes: Mapping[str, JSONValue] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        if not self.model_id:
+    def __init__(
+        self,
+        model_id: str,
+        name: str | None = None,
+        category: str | None = None,
+        description: str | None = None,
+        access: str | None = None,
+        inputs: Iterable[ModelInput] = (),
+        output_formats: Iterable[Format] = frozenset(),
+        prices: Iterable[Price] = (),
+        attributes: Mapping[str, object] | None = None,
+    ) -> None:
+        if not model_id:
             raise ValueError("a model needs an id")
-        inputs = tuple(sorted(self.inputs, key=_INPUT_ID))
-        _require_unique([i.input_id for i in inputs], "model", self.model_id, "input")
-        prices = tuple(sorted(self.prices, key=_PRICE_KEY))
-        _require_unique([p.key for p in prices], "model", self.model_id, "price")
-        object.__setattr__(self, "inputs", inputs)
-        object.__setattr__(self, "prices", prices)
-        object.__setattr__(self, "output_formats", frozenset(self.output_formats))
-        attributes = normalize_json(dict(self.attributes)) if self.attributes else {}
-        assert isinstance(attributes, dict)
-        object.__setattr__(self, "attributes", attributes)
+        sorted_inputs = tuple(sorted(inputs, key=_INPUT_ID))
+        _require_unique([i.input_id for i in sorted_inputs], "model", model_id, "input")
+        sorted_prices = tuple(sorted(prices, key=_PRICE_KEY))
+        _require_unique([p.key for p in sorted_prices], "model", model_id, "price")
+        normal = normalize_json(dict(attributes)) if attributes else {}
+        assert isinstance(normal, dict)
+        fields = self.__dict__
+        fields["model_id"] = model_id
+        fields["name"] = name
+        fields["category"] = category
+        fields["description"] = description
+        fields["access"] = access
+        fields["inputs"] = sorted_inputs
+        fields["output_formats"] = frozenset(output_formats)
+        fields["prices"] = sorted_prices
+        fields["attributes"] = normal
 
     def canonical(self) -> dict[str, JSONValue]:
         """Return this model as canonical JSON data (the input of ``content_hash``)."""
@@ -375,10 +420,14 @@ def canonical_bytes(model: Model) -> bytes:
     """
     data = model.canonical()
     try:
-        # Decimals sit in the prices and, rarely, the attributes: only those are walked.
+        # Decimals sit in the prices, spelled when each price was made, and, rarely, in
+        # the attributes: only those are walked.
         spelled = {
             **data,
-            "prices": [_spelled(price) for price in data["prices"]],  # type: ignore[union-attr]
+            "prices": [
+                {**price, "amount": msgspec.Raw(p.spelling.encode())}  # type: ignore[dict-item]
+                for price, p in zip(data["prices"], model.prices, strict=True)  # type: ignore[arg-type]
+            ],
             "attributes": _spelled(data["attributes"]) if data["attributes"] else {},
         }
         return _ENCODER.encode(spelled)

@@ -168,7 +168,7 @@ def load_catalog(
             inputs=tuple(inputs[model_id]),
             output_formats=format_set(output_format_ids),
             prices=tuple(prices[model_id]),
-            attributes=attributes[model_id],  # type: ignore[arg-type]
+            attributes=attributes[model_id],
         )
         for model_id, name, category, description, access, output_format_ids in rows(
             t.models, "name", "category", "description", "access", "output_format_ids"
