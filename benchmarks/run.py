@@ -13,8 +13,10 @@ database, and prints the ratios. Run by hand, not in CI:
     CATALOGSYNC_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
         .bench-venv/bin/python -m benchmarks.run --sizes 1000 10000 100000
 
-PostgreSQL uses the server's default settings; a scratch database per tool and size is
-created and dropped. `--json FILE` also writes the figures as JSON.
+PostgreSQL uses the server's default settings; a scratch database per tool, size and run
+is created and dropped. Each sequence runs `--repeat` times (default 3), the tools taking
+turns, and the median of each operation is reported: single runs of a one-second process
+vary by a third on a shared machine. `--json FILE` also writes the figures as JSON.
 
 catalogsync's modules are compiled to bytecode first, as pip does when it installs a
 wheel (dlt's were, when it was installed): an editable checkout run with
@@ -27,6 +29,7 @@ import argparse
 import compileall
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -127,6 +130,49 @@ def run_dlt(
     return results
 
 
+Sample = tuple[float | None, float | None]  # seconds and peak RSS in MB; None: not finished
+
+
+def measure(
+    database: str, size: int, files: dict[str, Path], directory: Path, args: argparse.Namespace
+) -> list[Measure]:
+    """Each tool's median over ``args.repeat`` runs of the three operations, the tools
+    taking turns so that both meet the same moments of a busy machine. A tool that does
+    not finish in time is not run again."""
+    tools = ("catalogsync",) if args.no_dlt else ("catalogsync", "dlt")
+    samples: dict[str, dict[str, list[Sample]]] = {
+        tool: {operation: [] for operation in OPERATIONS} for tool in tools
+    }
+    for run in range(1, args.repeat + 1):
+        for tool in tools:
+            if any(None in (s for s, _ in runs) for runs in samples[tool].values()):
+                continue
+            with scratch_database(database, directory) as url:
+                if tool == "catalogsync":
+                    results = run_catalogsync(url, files, args.timeout)
+                else:
+                    results = run_dlt(dlt_url(url), files, args.timeout, directory)
+            for operation, (seconds, rss) in results.items():
+                samples[tool][operation].append((seconds, rss))
+                line = f"{tool:<12} {database:<10} N={size:<7} {operation:<9} run {run}"
+                print(f"{line} {fmt(seconds, ' s'):>9} {fmt(rss, ' MB'):>8}", flush=True)
+    return [
+        Measure(tool, database, size, operation, *medians(runs))
+        for tool in tools
+        for operation, runs in samples[tool].items()
+    ]
+
+
+def medians(runs: list[Sample]) -> Sample:
+    """Median seconds and peak RSS; not finished if any run did not finish."""
+    if any(seconds is None for seconds, _ in runs):
+        return None, None
+    return (
+        statistics.median(s for s, _ in runs if s is not None),
+        statistics.median(r for _, r in runs if r is not None),
+    )
+
+
 def fmt(value: float | None, unit: str) -> str:
     return (
         "DNF" if value is None else f"{value:.2f}{unit}" if unit == " s" else f"{value:.0f}{unit}"
@@ -143,6 +189,12 @@ def main() -> None:
         "--timeout", type=float, default=600.0, help="seconds before a run counts as not finished"
     )
     parser.add_argument("--no-dlt", action="store_true", help="only catalogsync")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each sequence, in fresh databases; the median is reported (default 3)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     compileall.compile_dir(Path(catalogsync.__file__).parent, quiet=1)
@@ -158,16 +210,7 @@ def main() -> None:
             write(base, files["base"])
             write(mutate(base), files["changed"])
             for database in args.databases:
-                for tool in ("catalogsync",) if args.no_dlt else ("catalogsync", "dlt"):
-                    with scratch_database(database, directory) as url:
-                        if tool == "catalogsync":
-                            results = run_catalogsync(url, files, args.timeout)
-                        else:
-                            results = run_dlt(dlt_url(url), files, args.timeout, directory)
-                    for operation, (seconds, rss) in results.items():
-                        measures.append(Measure(tool, database, size, operation, seconds, rss))
-                        line = f"{tool:<12} {database:<10} N={size:<7} {operation:<9}"
-                        print(f"{line} {fmt(seconds, ' s'):>9} {fmt(rss, ' MB'):>8}", flush=True)
+                measures.extend(measure(database, size, files, directory, args))
     print_table(measures)
     if args.json:
         args.json.write_text(json.dumps([asdict(m) for m in measures], indent=2))
