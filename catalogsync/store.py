@@ -4,7 +4,8 @@
 
 1. the catalog hash equals the newest version's: nothing to write (``unchanged``);
 2. otherwise the current model rows (id and content hash only) say which models were
-   added, removed or changed; only the changed models' child rows are read;
+   added, removed or changed; only the changed models' child rows are read (a provider's
+   first version has nothing to compare: every model is added);
 3. rows that stop being true are closed (``valid_to``, ``closed_in_version_id``) and new
    rows opened, in batches. Nothing is updated otherwise, nothing is deleted.
 
@@ -630,16 +631,6 @@ def _processor(conn: Connection, table: Table, name: str) -> Callable[[Any], Any
 def _process(conn: Connection, table: Table, name: str) -> Callable[[Any], Any]:
     process = _processor(conn, table, name)
     return (lambda value: value) if process is None else process
-
-
-def _convert(
-    row: tuple[Any, ...], converters: list[tuple[int, Callable[[Any], Any]]]
-) -> tuple[Any, ...]:
-    values = list(row)
-    for index, convert in converters:
-        if values[index] is not None:
-            values[index] = convert(values[index])
-    return tuple(values)
 
 
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
