@@ -211,6 +211,7 @@ def store_catalog(
     if latest and observed_at < latest.fetched_at:
         raise ImportOrderError(catalog.provider, observed_at, latest.fetched_at)
     current: dict[str, tuple[int, str]] = {}
+    content_hash: str | None = None  # known here unless this is the first version
     if latest is None:
         # A provider's first version: every model is new and nothing is compared, so the
         # models are hashed when their rows are written (on PostgreSQL, while the server
@@ -218,7 +219,8 @@ def store_catalog(
         changes = ModelChanges(added=tuple(m.model_id for m in catalog.models))
     else:
         hashes = {m.model_id: m.content_hash() for m in catalog.models}
-        if latest.content_hash == hash_model_hashes(hashes.items()):
+        content_hash = hash_model_hashes(hashes.items())
+        if latest.content_hash == content_hash:
             return StoreResult("unchanged", latest.id, latest.version, len(hashes))
         current = {
             model_id: (row_id, digest)
@@ -249,15 +251,17 @@ def store_catalog(
     version = (latest.version if latest else 0) + 1
 
     def insert_version(version_id: int | None) -> int:
-        hashes = {m.model_id: m.content_hash() for m in catalog.models}  # memoised
+        digest = content_hash or hash_model_hashes(
+            (m.model_id, m.content_hash()) for m in catalog.models
+        )
         row = {
             "provider_id": provider_id,
             "version": version,
             "fetched_at": observed_at,
             "recorded_at": recorded_at,
-            "content_hash": hash_model_hashes(hashes.items()),
+            "content_hash": digest,
             "upstream_version": catalog.upstream_version,
-            "model_count": len(hashes),
+            "model_count": len(catalog.models),
             "source": source,
             "raw_encoding": "zlib",
             "raw_payload": compressed(),
