@@ -29,9 +29,9 @@ from tests.factories import (
     auriko_payload,
 )
 from tests.helpers import cli, provider_runs, rows, snapshot, use_local_server
+from tests.processes import PROVIDERS
 from tests.provider_server import ProviderServer
 
-PROVIDERS = ("akool", "audioshake", "auriko")
 HTML = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
 
 

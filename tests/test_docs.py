@@ -30,14 +30,18 @@ def test_readme_starts_with_the_demo_and_the_test_command():
 
 def test_demo_runs_as_a_process_and_leaves_a_populated_database(tmp_path):
     script = Path(sys.executable).parent / "catalogsync"
-    result = subprocess.run(
-        [str(script), "demo"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+
+    def demo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), "demo"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    result = demo()
     assert result.returncode == 0, result.stderr
     for word in ("sync", "succeeded", "tables", "current models", "akool", "audioshake", "auriko"):
         assert word in result.stdout
@@ -50,13 +54,6 @@ def test_demo_runs_as_a_process_and_leaves_a_populated_database(tmp_path):
     assert {p for p, n in providers if n > 0} == {"akool", "audioshake", "auriko"}
     assert prices > 0
     # Running it again finds nothing new: the same samples make no new version.
-    again = subprocess.run(
-        [str(script), "demo"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    again = demo()
     assert again.returncode == 0
     assert "unchanged" in again.stdout
