@@ -11,145 +11,25 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import operator
-import re
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple, TypeAlias, cast
+from typing import Any, NamedTuple, cast
 
 import msgspec
 
-JSONValue: TypeAlias = (
-    bool | int | Decimal | str | list["JSONValue"] | dict[str, "JSONValue"] | None
+from catalogsync.codec import (
+    ENCODER,
+    JSONValue,
+    canonical_decimal,
+    dumps_canonical,
+    normalize_json,
+    spelled,
 )
+from catalogsync.keys import PRICE
 
 FORMAT_KINDS = ("audio", "video", "image", "text", "other")
-MAX_EXPONENT = 1000
-
-# Extensions by kind, for providers that list formats without saying what they are
-# (AudioShake's `outputFormats`; its FAQ names wav/aiff/flac/mp3 audio, mp4 video,
-# json/srt/txt text).
-_KIND_BY_FORMAT = {
-    **dict.fromkeys(("wav", "aiff", "aif", "flac", "mp3", "aac", "m4a", "ogg", "opus"), "audio"),
-    **dict.fromkeys(("mp4", "mov", "webm", "mkv", "avi"), "video"),
-    **dict.fromkeys(("png", "jpg", "jpeg", "webp", "gif"), "image"),
-    **dict.fromkeys(("json", "srt", "txt", "vtt", "csv", "xml", "midi", "mid"), "text"),
-}
-
-
-def infer_format_kind(name: str) -> str:
-    """Return the kind of a format known only by its name (``other`` when unknown)."""
-    return _KIND_BY_FORMAT.get(name.strip().lower(), "other")
-
-
-def canonical_decimal(value: Decimal) -> str:
-    """Return the shortest plain-notation spelling of ``value`` (``1.0`` -> ``1``, never ``1E+2``).
-
-    Works digit by digit, without a decimal context, so no precision is ever lost.
-    Exponents beyond ``MAX_EXPONENT`` are refused: no catalog has such numbers, and
-    writing out ``1e999999999`` would take forever.
-    """
-    if not value.is_finite():
-        raise ValueError(f"not a finite number: {value}")
-    if value and abs(value.adjusted()) > MAX_EXPONENT:
-        raise ValueError(f"number {value:.3e} is out of range")
-    if value == value.to_integral_value():
-        return str(int(value))
-    text = format(value, "f")
-    return text.rstrip("0")
-
-
-def normalize_json(value: object) -> JSONValue:
-    """Return ``value`` as canonical JSON data: sorted objects, set-like lists, exact numbers."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float | Decimal):
-        number = Decimal(str(value)) if isinstance(value, float) else value
-        text = canonical_decimal(number)
-        return int(text) if "." not in text else Decimal(text)
-    if isinstance(value, Mapping):
-        return {
-            str(k): normalize_json(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
-        }
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [normalize_json(v) for v in value]
-        return sorted(items, key=_json_sort_key)
-    raise TypeError(f"not JSON data: {type(value).__name__}")
-
-
-def _json_sort_key(value: JSONValue) -> tuple[int, Decimal, str]:
-    if isinstance(value, bool) or value is None:
-        return (0, Decimal(int(bool(value))), "")
-    if isinstance(value, int | Decimal):
-        return (1, Decimal(value), "")
-    if isinstance(value, str):
-        return (2, Decimal(0), value)
-    return (3, Decimal(0), dumps_canonical(value))
-
-
-# JSON is written by the standard library's C encoder. Decimals, which it cannot write,
-# become a marked string first and are unquoted afterwards: exact digits at the encoder's
-# speed. The marker holds a NUL and a per-process random token, which no provider's text
-# can reproduce.
-_MARK = f"\x00{uuid.uuid4().hex}:"
-_MARKED = re.compile('"' + re.escape(json.dumps(_MARK)[1:-1]) + r'(-?[0-9.]+)"')
-
-
-def dumps_exact(
-    value: object,
-    *,
-    sort_keys: bool = False,
-    indent: int | None = None,
-    default: Callable[[object], object] | None = None,
-) -> str:
-    """Serialise JSON data with exact decimals; ``default`` handles other non-JSON values."""
-
-    def encode(item: object) -> object:
-        if isinstance(item, Decimal):
-            return _MARK + canonical_decimal(item)
-        if default is not None:
-            return default(item)
-        raise TypeError(f"{type(item).__name__} is not JSON data")
-
-    text = json.dumps(
-        value,
-        sort_keys=sort_keys,
-        indent=indent,
-        separators=(",", ":") if indent is None else (",", ": "),
-        ensure_ascii=False,
-        default=encode,
-    )
-    return _MARKED.sub(r"\1", text) if _MARK[1:] in text else text
-
-
-def dumps_canonical(value: JSONValue) -> str:
-    """Serialise normalised JSON data deterministically (sorted keys, no spaces, exact decimals).
-
-    Written by msgspec, decimals spelled beforehand: the text of
-    ``dumps_exact(value, sort_keys=True)`` (a test compares them on random data), several
-    times faster. Values msgspec cannot write, such as integers beyond 64 bits, go that way.
-    """
-    try:
-        return _ENCODER.encode(_spelled(value)).decode()
-    except (OverflowError, TypeError, msgspec.EncodeError):
-        return dumps_exact(value, sort_keys=True)
-
-
-def loads_exact(text: str | bytes) -> object:
-    """Parse JSON keeping every number exact (floats become ``Decimal``).
-
-    NaN and Infinity are refused.
-    """
-
-    def refuse_constant(name: str) -> object:
-        raise ValueError(f"{name} is not a valid JSON number")
-
-    return json.loads(text, parse_float=Decimal, parse_constant=refuse_constant)
 
 
 class _FormatFields(NamedTuple):
@@ -269,9 +149,10 @@ class Price:
         return spelling
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """What identifies this price within a model."""
-        return (self.price_type, self.variant, self.unit)
+    def key(self) -> tuple[str, ...]:
+        """What identifies this price within a model (``keys.PRICE.fields``)."""
+        key: tuple[str, ...] = _PRICE_KEY(self)
+        return key
 
     @property
     def label(self) -> str:
@@ -280,7 +161,7 @@ class Price:
 
 
 _INPUT_ID = operator.attrgetter("input_id")
-_PRICE_KEY = operator.attrgetter("price_type", "variant", "unit")  # Price.key, in C
+_PRICE_KEY = operator.attrgetter(*PRICE.fields)  # Price.key, in C
 
 
 @dataclass(frozen=True, init=False)
@@ -386,31 +267,6 @@ def hash_model_hashes(pairs: Iterable[tuple[str, str]]) -> str:
     return _sha256("\n".join(lines))
 
 
-_ENCODER = msgspec.json.Encoder(order="sorted")
-
-
-_PLAIN = frozenset({str, int, bool, type(None)})  # written by msgspec as they are
-
-
-def _spelled(value: Any) -> Any:
-    """``value`` with every decimal replaced by its canonical spelling, for msgspec.
-
-    Floats, which msgspec spells its own way, are refused (``TypeError``): JSON data holds
-    decimals instead. Plain values inside lists and objects are passed over in place.
-    """
-    if type(value) in _PLAIN:
-        return value
-    if isinstance(value, list | tuple):
-        return [v if type(v) in _PLAIN else _spelled(v) for v in value]
-    if isinstance(value, dict):
-        return {k: v if type(v) in _PLAIN else _spelled(v) for k, v in value.items()}
-    if isinstance(value, Decimal):
-        return msgspec.Raw(canonical_decimal(value).encode())
-    if isinstance(value, float):
-        raise TypeError("floats are not canonical JSON data")
-    return value
-
-
 def canonical_bytes(model: Model) -> bytes:
     """``dumps_canonical(model.canonical())`` as UTF-8, the bytes ``content_hash`` digests.
 
@@ -422,15 +278,15 @@ def canonical_bytes(model: Model) -> bytes:
     try:
         # Decimals sit in the prices, spelled when each price was made, and, rarely, in
         # the attributes: only those are walked.
-        spelled = {
+        data_spelled = {
             **data,
             "prices": [
                 {**price, "amount": msgspec.Raw(p.spelling.encode())}  # type: ignore[dict-item]
                 for price, p in zip(data["prices"], model.prices, strict=True)  # type: ignore[arg-type]
             ],
-            "attributes": _spelled(data["attributes"]) if data["attributes"] else {},
+            "attributes": spelled(data["attributes"]) if data["attributes"] else {},
         }
-        return _ENCODER.encode(spelled)
+        return ENCODER.encode(data_spelled)
     except (OverflowError, TypeError, msgspec.EncodeError):
         return dumps_canonical(data).encode("utf-8")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
@@ -74,31 +74,6 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
-
-
-MASK = "********"
-MIN_REDACTED_LENGTH = 8
-"""Shorter secrets are not searched for: masking them would mangle ordinary text."""
-
-
-def redact(text: str, secrets: Iterable[Secret | None]) -> str:
-    """``text`` with every occurrence of each secret replaced by ``********``."""
-    for secret in secrets:
-        if secret is not None and len(secret.reveal()) >= MIN_REDACTED_LENGTH:
-            text = text.replace(secret.reveal(), MASK)
-    return text
-
-
-def redact_bytes(data: bytes, secrets: Iterable[Secret | None]) -> bytes:
-    """``data`` with every occurrence of each secret (UTF-8) replaced by ``********``.
-
-    A provider that echoes the key it was sent (in an error message, say) must not get
-    it stored, logged or printed: payloads are redacted as they arrive.
-    """
-    for secret in secrets:
-        if secret is not None and len(secret.reveal()) >= MIN_REDACTED_LENGTH:
-            data = data.replace(secret.reveal().encode(), MASK.encode())
-    return data
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from catalogsync.catalog import Catalog, JSONValue, Model
+from catalogsync.catalog import Catalog, Model
+from catalogsync.codec import JSONValue
 
 K = TypeVar("K", bound=Hashable)
 

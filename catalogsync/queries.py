@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
 
-from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price, loads_exact
+from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price
+from catalogsync.codec import loads_exact
 from catalogsync.db import models as t
 
 VERSIONS: Table = t.catalog_versions

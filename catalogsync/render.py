@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from catalogsync.catalog import Catalog, Model, canonical_decimal, dumps_exact
+from catalogsync.catalog import Catalog, Model
+from catalogsync.codec import canonical_decimal, dumps_exact
 from catalogsync.queries import VersionRow
 from catalogsync.sync import SyncOutcome
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from sqlalchemy import Connection, Engine, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from catalogsync.db import models as t
+from catalogsync.payloads import ENCODING, compress
 
 PROVIDERS: Table = t.providers
 RUNS: Table = t.sync_runs
@@ -101,8 +101,8 @@ def finish_run(
                 models_removed=counts.removed,
                 models_changed=counts.changed,
                 prices_changed=counts.prices_changed,
-                raw_encoding="zlib" if raw is not None else None,
-                raw_payload=zlib.compress(raw, 6) if raw is not None else None,
+                raw_encoding=ENCODING if raw is not None else None,
+                raw_payload=compress(raw) if raw is not None else None,
             )
         )
 

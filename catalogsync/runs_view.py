@@ -8,7 +8,6 @@ and come back here as the bytes that arrived (API keys masked).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +17,7 @@ from rich.text import Text
 from sqlalchemy import Connection, Table, select
 
 from catalogsync.db import models as t
-from catalogsync.errors import DatabaseError
+from catalogsync.payloads import decompress
 
 RUNS: Table = t.sync_runs
 VERSIONS: Table = t.catalog_versions
@@ -135,13 +134,7 @@ def run_payload(conn: Connection, run: RunRow) -> RunPayload | None:
             .where(RUNS.c.id == run.id)
         )
     encoding, stored = conn.execute(query).one()
-    return RunPayload(run.payload_source, _decode(encoding, bytes(stored)))
-
-
-def _decode(encoding: str, stored: bytes) -> bytes:
-    if encoding == "zlib":
-        return zlib.decompress(stored)
-    raise DatabaseError(f"stored payload has an unknown encoding {encoding!r}")
+    return RunPayload(run.payload_source, decompress(encoding, bytes(stored)))
 
 
 def run_dict(run: RunRow) -> dict[str, Any]:

@@ -15,29 +15,20 @@ Every row is dated by the observed time of its version (the fetch time, or the
 
 from __future__ import annotations
 
-import hashlib
-import re
-import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from itertools import repeat
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Table, func, insert, select, update
 
-from catalogsync import __version__
-from catalogsync.catalog import Catalog, Format, Model, dumps_canonical, hash_model_hashes
+from catalogsync.catalog import Catalog, Format, Model, hash_model_hashes
+from catalogsync.codec import dumps_canonical
 from catalogsync.db import models as t
+from catalogsync.db.bulk import Batch, chunks, insert_all, insert_rows
 from catalogsync.diff import ModelChanges, classify_models, diff_keyed, removal_exceeds
 from catalogsync.errors import ImportOrderError, MassRemovalError
-
-T = TypeVar("T")
-CHUNK = 500  # ids per IN (...) list: well under SQLite's and psycopg's parameter limits
-
+from catalogsync.payloads import ENCODING, compressing
 
 RowBuilder = Callable[[Sequence[Model], Mapping[Format, int]], list[tuple[Any, ...]]]
 
@@ -114,9 +105,6 @@ MODEL_COLUMNS = (
 VERSIONS: Table = t.catalog_versions
 PRICES: Table = t.prices
 
-Batch = tuple[Table, Sequence[str], Sequence[tuple[Any, ...]]]
-"""Rows to insert into a table: tuples of values in the order of the columns named."""
-
 
 @dataclass(frozen=True)
 class LatestVersion:
@@ -169,17 +157,6 @@ def latest_version(conn: Connection, provider_id: int) -> LatestVersion | None:
     return LatestVersion(*row) if row else None
 
 
-def payload_hash(parser: object, raw: bytes) -> str:
-    """SHA-256 of ``raw`` salted with the parser that reads it and catalogsync's version.
-
-    Equal hashes mean the same bytes read by the same code, hence the same catalog; a new
-    release or another adapter parses the bytes again.
-    """
-    kind = type(parser)
-    salt = f"catalogsync {__version__} {kind.__module__}.{kind.__qualname__}\n".encode()
-    return hashlib.sha256(salt + raw).hexdigest()
-
-
 def unchanged_payload(
     conn: Connection, provider_id: int, raw_hash: str, observed_at: datetime
 ) -> StoreResult | None:
@@ -206,7 +183,7 @@ def store_catalog(
     """Store ``catalog`` as a new version when its content changed; see the module docstring."""
     # Compressed on a thread while the models are hashed: zlib lets go of the GIL. (Should
     # the catalog prove unchanged, the thread's work is simply dropped.)
-    compressed = _compressing(raw)
+    compressed = compressing(raw)
     latest = latest_version(conn, provider_id)
     if latest and observed_at < latest.fetched_at:
         raise ImportOrderError(catalog.provider, observed_at, latest.fetched_at)
@@ -263,7 +240,7 @@ def store_catalog(
             "upstream_version": catalog.upstream_version,
             "model_count": len(catalog.models),
             "source": source,
-            "raw_encoding": "zlib",
+            "raw_encoding": ENCODING,
             "raw_payload": compressed(),
             "raw_hash": raw_hash,
         }
@@ -313,7 +290,7 @@ def store_catalog(
             ],
         )
 
-    _insert_all(conn, new_rows(), opened)
+    insert_all(conn, new_rows(), opened)
     if reserved is not None:
         insert_version(reserved)
     _refresh_statistics(conn)
@@ -410,7 +387,7 @@ def _ensure_formats(conn: Connection, wanted: set[Format]) -> dict[Format, int]:
     }
     missing = sorted(wanted - set(known))
     if missing:
-        _insert(conn, table, ("kind", "name"), [(f.kind, f.name) for f in missing])
+        insert_rows(conn, table, ("kind", "name"), [(f.kind, f.name) for f in missing])
         return _ensure_formats(conn, wanted)
     return known
 
@@ -422,7 +399,7 @@ def _load_children(
     found: dict[str, dict[str, dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]]]] = {}
     for spec in CHILD_SPECS:
         cols = [spec.table.c[c] for c in (*spec.keys, *spec.values)]
-        for chunk in _chunks(model_ids):
+        for chunk in chunks(model_ids):
             query = select(spec.table.c.model_id, spec.table.c.id, *cols).where(
                 spec.table.c.provider_id == provider_id,
                 spec.table.c.model_id.in_(chunk),
@@ -440,7 +417,7 @@ def _load_children(
 
 
 def _close_ids(conn: Connection, table: Table, ids: Sequence[int], stamp: _Stamp) -> None:
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         conn.execute(
             update(table)
             .where(table.c.id.in_(chunk))
@@ -453,7 +430,7 @@ def _close_models(
 ) -> int:
     """Close every open row of ``model_ids`` in ``table``; return how many when ``count``."""
     closed = 0
-    for chunk in _chunks(model_ids):
+    for chunk in chunks(model_ids):
         result = conn.execute(
             update(table)
             .where(
@@ -465,178 +442,3 @@ def _close_models(
         )
         closed += result.rowcount if count else 0
     return closed
-
-
-def _compressing(raw: bytes) -> Callable[[], bytes]:
-    """Start compressing ``raw`` for ``catalog_versions.raw_payload`` on a thread; the
-    function returned waits for the result.
-
-    zlib lets go of the GIL while it works, so the 0.06 s a 6 MB payload takes overlaps
-    with work in Python. The thread is a daemon: if the store fails first, nothing waits.
-    """
-    result: list[bytes] = []
-
-    def work() -> None:
-        try:
-            result.append(zlib.compress(raw, 6))
-        except Exception:  # compressed again, and any error raised, by wait()
-            return
-
-    thread = threading.Thread(target=work, name="compress", daemon=True)
-    thread.start()
-
-    def wait() -> bytes:
-        thread.join()
-        return result[0] if result else zlib.compress(raw, 6)
-
-    return wait
-
-
-def _insert(
-    conn: Connection,
-    table: Table,
-    columns: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
-    constants: Mapping[str, Any] | None = None,
-) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order, plus ``constants`` for every row)."""
-    _insert_all(conn, [(table, columns, rows)], constants)
-
-
-def _insert_all(
-    conn: Connection, batches: Iterable[Batch], constants: Mapping[str, Any] | None = None
-) -> None:
-    """Insert each batch's rows, with ``constants`` added to every row.
-
-    SQLAlchemy's own executemany processes every parameter of every row in Python; here
-    the rows are turned into columns, only the columns whose type needs it are converted,
-    constants once, and the rows go to the driver at once: ``executemany`` on SQLite,
-    ``COPY`` on PostgreSQL. Values are converted by the same bind processors SQLAlchemy
-    would use.
-
-    On PostgreSQL a table's COPY is finished only once the next batch is produced (by a
-    generator, say) and its first COPY text built: the server takes in the data already
-    sent meanwhile, on its own core.
-    """
-    constants = constants or {}
-    quote = conn.dialect.identifier_preparer.quote
-    if conn.dialect.name != "postgresql":
-        for table, columns, rows in batches:
-            if rows:
-                values, fixed = _bound(conn, table, columns, rows, constants)
-                names = ", ".join(quote(name) for name in (*columns, *constants))
-                marks = ", ".join("?" for _ in (*columns, *constants))
-                conn.exec_driver_sql(
-                    f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
-                    list(zip(*values, *(repeat(v, len(rows)) for v in fixed), strict=False)),
-                )
-        return
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor, ExitStack() as previous:
-        for table, columns, rows in batches:
-            if not rows:
-                continue
-            values, fixed = _bound(conn, table, columns, rows, constants)
-            chunks = (
-                copy_text([column[start : start + COPY_BATCH] for column in values], fixed)
-                for start in range(0, len(rows), COPY_BATCH)
-            )
-            first = next(chunks)
-            previous.close()  # the previous table's COPY, which the server had meanwhile
-            names = ", ".join(quote(name) for name in (*columns, *constants))
-            copy = previous.enter_context(
-                cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN")
-            )
-            copy.write(first)
-            for chunk in chunks:
-                copy.write(chunk)
-
-
-def _bound(
-    conn: Connection,
-    table: Table,
-    columns: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
-    constants: Mapping[str, Any],
-) -> tuple[list[Sequence[Any]], tuple[Any, ...]]:
-    """``rows`` as columns of values, and ``constants`` as a tuple, as bind processors
-    make them."""
-    fixed = tuple(_process(conn, table, name)(value) for name, value in constants.items())
-    values: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    for index, name in enumerate(columns):
-        convert = _processor(conn, table, name)
-        if convert is not None:
-            values[index] = [None if v is None else convert(v) for v in values[index]]
-    return values, fixed
-
-
-COPY_BATCH = 5000  # rows per write: the server parses one batch while the next is built
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def copy_text(columns: Sequence[Sequence[Any]], fixed: tuple[Any, ...] = ()) -> str:
-    """Rows given as ``columns`` (equally long), each row followed by the ``fixed`` values,
-    in COPY's text format: tab-separated, ``\\N`` for NULL, one row a line.
-
-    Several times faster than psycopg's ``write_row``, which adapts every value in Python
-    one by one: a column of strings without a tab, newline or backslash (checked at
-    once) goes as it is, and the fixed values are written once. Values are those the
-    bind processors produced: strings, integers, booleans, decimals and timezone-aware
-    datetimes, each written as PostgreSQL reads it.
-    """
-    end = "".join("\t" + _copy_value(value) for value in fixed) + "\n"
-    if not columns or not columns[0]:
-        return ""
-    return end.join(map("\t".join, zip(*map(_copy_column, columns), strict=True))) + end
-
-
-_NEEDS_ESCAPE = re.compile(r"[\\\n\r\t]")
-
-
-def _copy_column(values: Sequence[Any]) -> Sequence[str]:
-    """One column's values as COPY text, column at a time in the usual cases."""
-    kinds = set(map(type, values))
-    if kinds <= {str, type(None)}:
-        if _NEEDS_ESCAPE.search("".join(filter(None, values))) is None:
-            if type(None) in kinds:
-                return ["\\N" if v is None else v for v in values]
-            return values
-    elif kinds <= {int, Decimal}:
-        return list(map(str, values))
-    return list(map(_copy_value, values))
-
-
-def _copy_value(value: Any) -> str:
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: catalogsync stores UTC times only")
-        return value.isoformat()
-    raise TypeError(f"cannot COPY a {type(value).__name__}")
-
-
-def _processor(conn: Connection, table: Table, name: str) -> Callable[[Any], Any] | None:
-    """The dialect's bind processor of a column (``None`` when values go through as they are)."""
-    process: Callable[[Any], Any] | None = (
-        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-    )
-    return process
-
-
-def _process(conn: Connection, table: Table, name: str) -> Callable[[Any], Any]:
-    process = _processor(conn, table, name)
-    return (lambda value: value) if process is None else process
-
-
-def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]

@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from catalogsync.config import ProviderSettings, Secret, Settings, redact, redact_bytes
+from catalogsync.config import ProviderSettings, Secret, Settings
 from catalogsync.db.session import reading
 from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseError, ProviderError
 from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context, set_log_context
+from catalogsync.payloads import payload_hash, redact, redact_bytes
 from catalogsync.providers import Provider, get_provider_class
 from catalogsync.runs import (
     RunCounts,
@@ -42,7 +43,7 @@ from catalogsync.runs import (
     finish_run,
     start_run,
 )
-from catalogsync.store import StoreResult, payload_hash, store_catalog, unchanged_payload
+from catalogsync.store import StoreResult, store_catalog, unchanged_payload
 
 if TYPE_CHECKING:
     import httpx

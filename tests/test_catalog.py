@@ -8,19 +8,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalogsync.catalog import (
-    Catalog,
-    Format,
-    Model,
-    ModelInput,
-    Price,
+from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price
+from catalogsync.codec import (
     canonical_decimal,
     dumps_canonical,
     dumps_exact,
-    infer_format_kind,
     loads_exact,
     normalize_json,
 )
+from catalogsync.providers.formats import infer_format_kind
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price, dumps_canonical
+from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price
+from catalogsync.codec import dumps_canonical
 from catalogsync.runs import ensure_provider
 from catalogsync.store import store_catalog
 

@@ -272,7 +272,8 @@ def test_bulk_insert_stores_exactly_what_sqlalchemy_would(engine):
 
     from sqlalchemy import insert, text
 
-    from catalogsync.store import PRICES, _insert
+    from catalogsync.db.bulk import insert_rows as _insert
+    from catalogsync.store import PRICES
 
     store(engine, "audioshake", audioshake_payload(BASS))
     [(provider_id, version_id)] = rows(engine, "SELECT provider_id, id FROM catalog_versions")
@@ -319,7 +320,8 @@ def test_bulk_insert_round_trips_every_kind_of_column(engine):
 
     from sqlalchemy import text
 
-    from catalogsync.store import CHILD_SPECS, _insert
+    from catalogsync.db.bulk import insert_rows as _insert
+    from catalogsync.store import CHILD_SPECS
 
     store(engine, "audioshake", audioshake_payload(BASS))
     [(provider_id, version_id)] = rows(engine, "SELECT provider_id, id FROM catalog_versions")
@@ -357,7 +359,7 @@ def test_a_payload_compression_failing_on_its_thread_is_done_again(monkeypatch):
     import threading
     import zlib
 
-    from catalogsync import store as store_module
+    from catalogsync import payloads
 
     real, threads = zlib.compress, []
 
@@ -367,7 +369,7 @@ def test_a_payload_compression_failing_on_its_thread_is_done_again(monkeypatch):
             raise MemoryError
         return real(data, level)
 
-    monkeypatch.setattr(store_module.zlib, "compress", flaky)
+    monkeypatch.setattr(payloads.zlib, "compress", flaky)
     payload = b'{"models": []}' * 1000
-    assert zlib.decompress(store_module._compressing(payload)()) == payload
+    assert zlib.decompress(payloads.compressing(payload)()) == payload
     assert threads == ["compress", "MainThread"]

@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
+from catalogsync import keys
 from catalogsync.catalog import FORMAT_KINDS
 from catalogsync.db.types import ExactDecimal, UTCDateTime
 
@@ -199,7 +200,7 @@ models = _history(
     _optional("access", String(64)),
     _required("output_format_ids", Text()),  # canonical JSON list of formats.id
     _required("content_hash", String(64)),
-    key=(),
+    key=keys.MODEL.fields,
 )
 """A model's state over time; any change to the model, children included, opens a new row."""
 # Which models changed between two versions (diff): rows opened or closed by them.
@@ -213,7 +214,7 @@ model_inputs = _history(
     _optional("required", Boolean()),
     _required("task_fields", Text()),  # canonical JSON list
     _required("format_ids", Text()),  # canonical JSON list of formats.id
-    key=("input_id",),
+    key=keys.INPUT.fields,
 )
 """An accepted input of a model over time."""
 
@@ -223,7 +224,7 @@ prices = _history(
     _required("variant", String(255)),
     _required("unit", String(64)),
     _required("amount", ExactDecimal()),
-    key=("price_type", "variant", "unit"),
+    key=keys.PRICE.fields,
 )
 """A price point of a model over time, keyed by type, variant and unit."""
 Index(None, prices.c.valid_from)
@@ -235,7 +236,7 @@ model_attributes = _history(
     "model_attributes",
     _required("name", String(255)),
     _required("value", Text()),  # canonical JSON
-    key=("name",),
+    key=keys.ATTRIBUTE.fields,
 )
 """Any other fact about a model (limits, languages, capability flags...), over time."""
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from catalogsync.catalog import canonical_decimal
+from catalogsync.codec import canonical_decimal
 
 
 class ExactDecimal(TypeDecorator[Decimal]):

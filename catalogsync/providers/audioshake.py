@@ -29,18 +29,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from catalogsync.catalog import (
-    FORMAT_KINDS,
-    Catalog,
-    Format,
-    Model,
-    ModelInput,
-    Price,
-    infer_format_kind,
-)
+from catalogsync.catalog import FORMAT_KINDS, Catalog, Format, Model, ModelInput, Price
 from catalogsync.config import ProviderSettings
 from catalogsync.errors import PayloadError
 from catalogsync.providers.base import load_json, reject_unknown_options, require_unique
+from catalogsync.providers.formats import infer_format_kind
 
 if TYPE_CHECKING:
     import httpx

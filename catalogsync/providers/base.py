@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from catalogsync.catalog import Catalog, loads_exact
+from catalogsync.catalog import Catalog
+from catalogsync.codec import loads_exact
 from catalogsync.errors import ConfigError, PayloadError
 
 if TYPE_CHECKING:

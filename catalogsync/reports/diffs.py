@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 
-from catalogsync.catalog import JSONValue, canonical_decimal, dumps_canonical
+from catalogsync.codec import JSONValue, canonical_decimal, dumps_canonical
 from catalogsync.diff import CatalogDiff
 from catalogsync.queries import VersionRow
 

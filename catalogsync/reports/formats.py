@@ -11,7 +11,7 @@ from decimal import Decimal
 from rich.markup import escape
 from rich.table import Table
 
-from catalogsync.catalog import canonical_decimal
+from catalogsync.codec import canonical_decimal
 from catalogsync.render import dumps_json
 from catalogsync.reports.prices import REPORT_COLUMNS, PriceChange, as_record
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from html import escape
 
-from catalogsync.catalog import canonical_decimal
+from catalogsync.codec import canonical_decimal
 from catalogsync.reports.formats import (
     CHANGE_COLUMNS,
     HEADER,

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import httpx
 
-from catalogsync.catalog import JSONValue, dumps_canonical, loads_exact
+from catalogsync.codec import JSONValue, dumps_canonical, loads_exact
 
 SAMPLES_DIR = Path(__file__).parent
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from catalogsync.catalog import Catalog, JSONValue, Model, ModelInput, Price, normalize_json
+from catalogsync.catalog import Catalog, Model, ModelInput, Price
+from catalogsync.codec import JSONValue, normalize_json
 from catalogsync.errors import ConfigError, PayloadError, PermanentProviderError
 from catalogsync.providers.akool import AkoolProvider
 from tests.api_keys import ADAPTER_KEY

@@ -9,7 +9,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price, normalize_json
+from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price
+from catalogsync.codec import normalize_json
 from catalogsync.errors import ConfigError, PayloadError
 from catalogsync.providers.audioshake import AudioShakeProvider
 from tests.api_keys import ADAPTER_KEY

@@ -17,7 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks.generate import catalog, mutate, write
-from catalogsync.catalog import canonical_bytes, dumps_exact
+from catalogsync.catalog import canonical_bytes
+from catalogsync.codec import dumps_exact
 from catalogsync.errors import PayloadError
 from catalogsync.providers.audioshake import AudioShakeProvider
 from tests.providers.test_properties import (

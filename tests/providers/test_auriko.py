@@ -9,7 +9,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from catalogsync.catalog import Catalog, JSONValue, Model, Price, normalize_json
+from catalogsync.catalog import Catalog, Model, Price
+from catalogsync.codec import JSONValue, normalize_json
 from catalogsync.errors import ConfigError, PayloadError
 from catalogsync.providers.auriko import AurikoProvider
 from tests.api_keys import ADAPTER_KEY

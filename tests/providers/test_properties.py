@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalogsync.catalog import normalize_json
+from catalogsync.codec import normalize_json
 from catalogsync.config import ProviderSettings
 from catalogsync.errors import PayloadError, PermanentProviderError
 from catalogsync.providers.akool import AkoolProvider

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from catalogsync.catalog import loads_exact
+from catalogsync.codec import loads_exact
 from catalogsync.http import build_client
 from catalogsync.providers.akool import AkoolProvider
 from catalogsync.providers.audioshake import AudioShakeProvider

@@ -1,0 +1,44 @@
+"""Natural keys, declared once: what identifies a row of each history table within its
+model, and what the row holds.
+
+The catalog (``Price.key``, the order of a model's prices), the schema (the one-open-row
+index of each history table), the store (which rows to compare, close and open), the
+readers, the diffs and the renderers all derive from these declarations. A new price
+dimension is a field here and on ``catalog.Price``, plus a migration. New key fields go
+at the end: a model's prices are ordered by their key, and that order is part of the
+content hashes already stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NaturalKey:
+    """A history table's natural key within a model, and the columns it holds."""
+
+    table: str
+    fields: tuple[str, ...]
+    """Identify one current row among a model's rows (with ``provider_id``, ``model_id``)."""
+    values: tuple[str, ...]
+    """What the row says; a change to any of them closes the row and opens a new one."""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Model id, key fields, values: the order rows are built, compared and read in."""
+        return ("model_id", *self.fields, *self.values)
+
+
+MODEL = NaturalKey(
+    "models",
+    (),
+    ("name", "category", "description", "access", "output_format_ids", "content_hash"),
+)
+INPUT = NaturalKey(
+    "model_inputs", ("input_id",), ("description", "required", "task_fields", "format_ids")
+)
+PRICE = NaturalKey("prices", ("price_type", "variant", "unit"), ("amount",))
+ATTRIBUTE = NaturalKey("model_attributes", ("name",), ("value",))
+
+HISTORY_KEYS = (MODEL, INPUT, PRICE, ATTRIBUTE)
