@@ -2,9 +2,10 @@
 
 Two levels, both free of I/O:
 
-- ``classify_models`` and ``diff_keyed`` drive the store: models are compared by their
-  content hash, and only a changed model's child rows are compared key by key, so the
-  cost of a sync follows the size of the change.
+- ``classify_models`` tells added, removed and changed models apart by content hash; it
+  is the one comparison of models, shared by a new version's plan (``plan.py``, which
+  then compares a changed model's child rows key by key with ``diff_keyed``, so the cost
+  of a sync follows the size of the change) and by ``diff_catalogs``.
 - ``diff_catalogs`` gives the field-level changes a person reads (``price.unit.1080p``:
   10 -> 12), used by ``catalogsync diff`` and by tests as the reference comparison.
 """
@@ -100,18 +101,25 @@ class CatalogDiff:
 
 
 def diff_catalogs(old: Catalog | None, new: Catalog) -> CatalogDiff:
-    """Return the added and removed model ids and the field changes of the others."""
+    """Return the added and removed model ids and the field changes of the others.
+
+    Models are told apart by content hash, as a new version's plan does
+    (``classify_models``); only the changed ones are compared field by field.
+    """
     old_models = old.by_id() if old else {}
     new_models = new.by_id()
-    changed = []
-    for model_id in sorted(set(old_models) & set(new_models)):
-        changes = diff_models(old_models[model_id], new_models[model_id])
-        if changes:
-            changed.append(ModelDiff(model_id, changes))
+    changes = classify_models(
+        {model_id: m.content_hash() for model_id, m in old_models.items()},
+        {model_id: m.content_hash() for model_id, m in new_models.items()},
+    )
+    changed = (
+        ModelDiff(model_id, diff_models(old_models[model_id], new_models[model_id]))
+        for model_id in changes.changed
+    )
     return CatalogDiff(
-        added=tuple(sorted(set(new_models) - set(old_models))),
-        removed=tuple(sorted(set(old_models) - set(new_models))),
-        changed=tuple(changed),
+        added=changes.added,
+        removed=changes.removed,
+        changed=tuple(model for model in changed if model.changes),
     )
 
 

@@ -1,13 +1,14 @@
 """Writing: the one module that changes catalog versions and the history tables.
 
-``store_catalog`` writes a new catalog in the caller's transaction:
+``store_catalog`` writes a new catalog in the caller's transaction. It reads the current
+state and writes a plan, and decides nothing itself (``plan.py`` does, without I/O):
 
 1. the catalog hash equals the newest version's: nothing to write (``unchanged``);
-2. otherwise the current model rows (id and content hash only) say which models were
-   added, removed or changed; only the changed models' child rows are read (a provider's
-   first version has nothing to compare: every model is added);
-3. rows that stop being true are closed (``valid_to``, ``closed_in_version_id``) and new
-   rows opened, in batches. Nothing is updated otherwise, nothing is deleted.
+2. otherwise it reads the open model rows (id and content hash only), and, for the models
+   that changed, their open child rows (a provider's first version reads nothing);
+3. it writes the ``VersionPlan``: rows that stop being true are closed (``valid_to``,
+   ``closed_in_version_id``) and new rows opened, in bulk (``db/bulk.py``). Nothing is
+   updated otherwise, nothing is deleted.
 
 Every row is dated by the observed time of its version (the fetch time, or the
 ``--observed-at`` of an import), so backfilled archives get their true dates.
@@ -15,95 +16,33 @@ Every row is dated by the observed time of its version (the fetch time, or the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Table, func, insert, select, update
 
-from catalogsync.catalog import Catalog, Format, Model, hash_model_hashes
-from catalogsync.codec import dumps_canonical
+from catalogsync import keys
+from catalogsync.catalog import Catalog, Format
 from catalogsync.db import models as t
-from catalogsync.db.bulk import Batch, chunks, insert_all, insert_rows
-from catalogsync.diff import ModelChanges, classify_models, diff_keyed, removal_exceeds
-from catalogsync.errors import ImportOrderError, MassRemovalError
+from catalogsync.db.bulk import chunks, insert_all, insert_rows
+from catalogsync.errors import ImportOrderError
 from catalogsync.payloads import ENCODING, compressing
-
-RowBuilder = Callable[[Sequence[Model], Mapping[Format, int]], list[tuple[Any, ...]]]
-
-
-@dataclass(frozen=True)
-class ChildSpec:
-    """How one child table is keyed (the columns that identify a row and those it holds),
-    and how models become its rows."""
-
-    table: Table
-    keys: tuple[str, ...]
-    values: tuple[str, ...]
-    rows: RowBuilder
-    """``rows(models, format_ids)``: the rows of ``models`` in this table, as ``columns``."""
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The columns of the rows ``rows`` gives, in order: model id, keys, values."""
-        return ("model_id", *self.keys, *self.values)
-
-
-def _price_rows(models: Sequence[Model], format_ids: Mapping[Format, int]) -> list[tuple[Any, ...]]:
-    return [
-        (m.model_id, p.price_type, p.variant, p.unit, p.amount) for m in models for p in m.prices
-    ]
-
-
-def _attribute_rows(
-    models: Sequence[Model], format_ids: Mapping[Format, int]
-) -> list[tuple[Any, ...]]:
-    return [
-        (m.model_id, name, dumps_canonical(value))
-        for m in models
-        for name, value in m.attributes.items()
-    ]
-
-
-def _input_rows(models: Sequence[Model], format_ids: Mapping[Format, int]) -> list[tuple[Any, ...]]:
-    return [
-        (
-            m.model_id,
-            i.input_id,
-            i.description,
-            i.required,
-            dumps_canonical(list(i.task_fields)),
-            format_id_list(i.formats, format_ids),
-        )
-        for m in models
-        for i in m.inputs
-    ]
-
-
-# Cheapest rows first: on PostgreSQL the server takes in one table while the next is built.
-CHILD_SPECS = (
-    ChildSpec(t.prices, ("price_type", "variant", "unit"), ("amount",), _price_rows),
-    ChildSpec(t.model_attributes, ("name",), ("value",), _attribute_rows),
-    ChildSpec(
-        t.model_inputs,
-        ("input_id",),
-        ("description", "required", "task_fields", "format_ids"),
-        _input_rows,
-    ),
+from catalogsync.plan import (
+    CurrentState,
+    StoredRows,
+    VersionPlan,
+    check_removal,
+    compare_models,
+    formats_needed,
+    plan_version,
 )
+from catalogsync.rows import CHILD_SPECS
+
+TABLES: dict[str, Table] = {table.name: table for table in t.HISTORY_TABLES}
 MODELS: Table = t.models
-MODEL_COLUMNS = (
-    "model_id",
-    "name",
-    "category",
-    "description",
-    "access",
-    "output_format_ids",
-    "content_hash",
-)
 VERSIONS: Table = t.catalog_versions
-PRICES: Table = t.prices
 
 
 @dataclass(frozen=True)
@@ -187,56 +126,32 @@ def store_catalog(
     latest = latest_version(conn, provider_id)
     if latest and observed_at < latest.fetched_at:
         raise ImportOrderError(catalog.provider, observed_at, latest.fetched_at)
+    content_hash: str | None = None  # a first version is hashed as its rows are written
     current: dict[str, tuple[int, str]] = {}
-    content_hash: str | None = None  # known here unless this is the first version
-    if latest is None:
-        # A provider's first version: every model is new and nothing is compared, so the
-        # models are hashed when their rows are written (on PostgreSQL, while the server
-        # takes in their children).
-        changes = ModelChanges(added=tuple(m.model_id for m in catalog.models))
-    else:
-        hashes = {m.model_id: m.content_hash() for m in catalog.models}
-        content_hash = hash_model_hashes(hashes.items())
+    if latest is not None:
+        content_hash = catalog.content_hash()
         if latest.content_hash == content_hash:
-            return StoreResult("unchanged", latest.id, latest.version, len(hashes))
-        current = {
-            model_id: (row_id, digest)
-            for model_id, row_id, digest in conn.execute(
-                select(MODELS.c.model_id, MODELS.c.id, MODELS.c.content_hash).where(
-                    MODELS.c.provider_id == provider_id, MODELS.c.valid_to.is_(None)
-                )
-            )
-        }
-        changes = classify_models({m: h for m, (_, h) in current.items()}, hashes)
-        if not allow_mass_removal and removal_exceeds(
-            len(changes.removed), len(current), max_removal_fraction
-        ):
-            raise MassRemovalError(
-                catalog.provider, len(changes.removed), len(current), max_removal_fraction
-            )
-
-    models = catalog.by_id()
-    added = [models[m] for m in changes.added]
-    touched = [*added, *(models[m] for m in changes.changed)]
-    format_ids = _ensure_formats(conn, _formats_of(touched))
-    closes, reopened, prices_changed = _diff_children(
-        _load_children(conn, provider_id, changes.changed),
-        child_rows([models[m] for m in changes.changed], format_ids),
+            return StoreResult("unchanged", latest.id, latest.version, len(catalog.models))
+        current = _current_models(conn, provider_id)
+    changes = compare_models(current, catalog)
+    check_removal(
+        catalog.provider, changes, len(current), max_removal_fraction, allow=allow_mass_removal
     )
-    prices_changed += sum(len(m.prices) for m in added)
-
+    state = CurrentState(
+        models=current,
+        children=_load_children(conn, provider_id, changes.changed),
+        format_ids=_ensure_formats(conn, formats_needed(catalog, changes)),
+    )
+    plan = plan_version(catalog, changes, state)
     version = (latest.version if latest else 0) + 1
 
     def insert_version(version_id: int | None) -> int:
-        digest = content_hash or hash_model_hashes(
-            (m.model_id, m.content_hash()) for m in catalog.models
-        )
         row = {
             "provider_id": provider_id,
             "version": version,
             "fetched_at": observed_at,
             "recorded_at": recorded_at,
-            "content_hash": digest,
+            "content_hash": content_hash or catalog.content_hash(),
             "upstream_version": catalog.upstream_version,
             "model_count": len(catalog.models),
             "source": source,
@@ -253,44 +168,7 @@ def store_catalog(
     # nothing is visible before the commit.
     reserved = _reserve_id(conn, VERSIONS)
     version_id = insert_version(None) if reserved is None else reserved
-    stamp = _Stamp(provider_id, version_id, observed_at)
-
-    # Close first: the partial unique indexes allow one open row per key at a time.
-    _close_ids(conn, MODELS, [current[m][0] for m in (*changes.changed, *changes.removed)], stamp)
-    for spec in CHILD_SPECS:
-        _close_ids(conn, spec.table, closes[spec.table.name], stamp)
-        prices_changed += _close_models(
-            conn, spec.table, changes.removed, stamp, count=spec.table is PRICES
-        )
-    opened = {
-        "provider_id": stamp.provider_id,
-        "valid_from": stamp.at,
-        "opened_in_version_id": stamp.version_id,
-    }
-
-    def new_rows() -> Iterator[Batch]:
-        # A generator: on PostgreSQL each table's rows are built, and the models hashed,
-        # while the server is still taking in the previous table's (``_insert_all``).
-        for spec in CHILD_SPECS:
-            yield spec.table, spec.columns, reopened[spec.table.name] + spec.rows(added, format_ids)
-        yield (
-            MODELS,
-            MODEL_COLUMNS,
-            [
-                (
-                    m.model_id,
-                    m.name,
-                    m.category,
-                    m.description,
-                    m.access,
-                    format_id_list(m.output_formats, format_ids),
-                    m.content_hash(),
-                )
-                for m in touched
-            ],
-        )
-
-    insert_all(conn, new_rows(), opened)
+    removed_prices = _write_plan(conn, plan, _Stamp(provider_id, version_id, observed_at))
     if reserved is not None:
         insert_version(reserved)
     _refresh_statistics(conn)
@@ -303,8 +181,38 @@ def store_catalog(
         added=len(changes.added),
         removed=len(changes.removed),
         changed=len(changes.changed),
-        prices_changed=prices_changed,
+        prices_changed=plan.prices_changed + removed_prices,
     )
+
+
+def _write_plan(conn: Connection, plan: VersionPlan, stamp: _Stamp) -> int:
+    """Close and open the plan's rows; return how many prices of removed models closed."""
+    # Close first: the partial unique indexes allow one open row per key at a time.
+    removed_prices = 0
+    for name, ids in plan.close.items():
+        _close_ids(conn, TABLES[name], ids, stamp)
+    for spec in CHILD_SPECS:
+        closed = _close_models(conn, TABLES[spec.table], plan.close_models, stamp)
+        removed_prices += closed if spec.key is keys.PRICE else 0
+    opened = {
+        "provider_id": stamp.provider_id,
+        "valid_from": stamp.at,
+        "opened_in_version_id": stamp.version_id,
+    }
+    insert_all(
+        conn,
+        ((TABLES[key.table], key.columns, rows) for key, rows in plan.opened()),
+        opened,
+    )
+    return removed_prices
+
+
+def _current_models(conn: Connection, provider_id: int) -> dict[str, tuple[int, str]]:
+    """Open ``models`` rows: ``model_id -> (row id, content hash)``."""
+    query = select(MODELS.c.model_id, MODELS.c.id, MODELS.c.content_hash).where(
+        MODELS.c.provider_id == provider_id, MODELS.c.valid_to.is_(None)
+    )
+    return {model_id: (row_id, digest) for model_id, row_id, digest in conn.execute(query)}
 
 
 def _reserve_id(conn: Connection, table: Table) -> int | None:
@@ -328,56 +236,6 @@ def _refresh_statistics(conn: Connection) -> None:
         conn.exec_driver_sql("PRAGMA optimize")
 
 
-def child_rows(
-    models: Sequence[Model], format_ids: Mapping[Format, int]
-) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of ``models`` in each child table: model id, key columns, value columns."""
-    return {spec.table.name: spec.rows(models, format_ids) for spec in CHILD_SPECS}
-
-
-def _diff_children(
-    old_rows: Mapping[str, Mapping[str, Mapping[tuple[Any, ...], tuple[int, tuple[Any, ...]]]]],
-    new_rows: Mapping[str, list[tuple[Any, ...]]],
-) -> tuple[dict[str, list[int]], dict[str, list[tuple[Any, ...]]], int]:
-    """Compare changed models' stored child rows (``_load_children``) with their new rows
-    (``child_rows``): the ids of rows to close and the rows to open, per table, and how many
-    prices that touches."""
-    closes: dict[str, list[int]] = {}
-    opens: dict[str, list[tuple[Any, ...]]] = {}
-    prices_changed = 0
-    for spec in CHILD_SPECS:
-        name, width = spec.table.name, 1 + len(spec.keys)
-        new_by_model: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
-        for row in new_rows[name]:
-            new_by_model.setdefault(row[0], {})[row[1:width]] = row
-        closes[name], opens[name] = [], []
-        for model_id in sorted(old_rows.keys() | new_by_model.keys()):
-            old = old_rows.get(model_id, {}).get(name, {})
-            new = new_by_model.get(model_id, {})
-            delta = diff_keyed(
-                {k: v for k, (_, v) in old.items()}, {k: row[width:] for k, row in new.items()}
-            )
-            closes[name].extend(old[k][0] for k in delta.closed)
-            opens[name].extend(new[k] for k in delta.opened)
-            if spec.table is PRICES:
-                prices_changed += len(delta.touched)
-    return closes, opens, prices_changed
-
-
-def format_id_list(formats: Iterable[Format], format_ids: Mapping[Format, int]) -> str:
-    """``formats`` as stored: the canonical JSON list of their ids, ascending (``[3,7,12]``)."""
-    return "[" + ",".join(map(str, sorted(map(format_ids.__getitem__, formats)))) + "]"
-
-
-def _formats_of(models: Iterable[Model]) -> set[Format]:
-    found: set[Format] = set()
-    for model in models:
-        found.update(model.output_formats)
-        for model_input in model.inputs:
-            found.update(model_input.formats)
-    return found
-
-
 def _ensure_formats(conn: Connection, wanted: set[Format]) -> dict[Format, int]:
     """Ids of ``wanted`` formats, inserting the ones never seen before."""
     table: Table = t.formats
@@ -392,26 +250,22 @@ def _ensure_formats(conn: Connection, wanted: set[Format]) -> dict[Format, int]:
     return known
 
 
-def _load_children(
-    conn: Connection, provider_id: int, model_ids: Sequence[str]
-) -> dict[str, dict[str, dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]]]]:
-    """Current child rows of ``model_ids``: ``model -> table -> key -> (row id, values)``."""
+def _load_children(conn: Connection, provider_id: int, model_ids: Sequence[str]) -> StoredRows:
+    """Open child rows of ``model_ids``: ``model -> table -> key -> (row id, values)``."""
     found: dict[str, dict[str, dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]]]] = {}
     for spec in CHILD_SPECS:
-        cols = [spec.table.c[c] for c in (*spec.keys, *spec.values)]
+        table, width = TABLES[spec.table], len(spec.key.fields)
+        cols = [table.c[c] for c in (*spec.key.fields, *spec.key.values)]
         for chunk in chunks(model_ids):
-            query = select(spec.table.c.model_id, spec.table.c.id, *cols).where(
-                spec.table.c.provider_id == provider_id,
-                spec.table.c.model_id.in_(chunk),
-                spec.table.c.valid_to.is_(None),
+            query = select(table.c.model_id, table.c.id, *cols).where(
+                table.c.provider_id == provider_id,
+                table.c.model_id.in_(chunk),
+                table.c.valid_to.is_(None),
             )
-            for row in conn.execute(query):
-                model_id, row_id, *rest = row
-                key = tuple(rest[: len(spec.keys)])
-                values = tuple(rest[len(spec.keys) :])
-                found.setdefault(model_id, {}).setdefault(spec.table.name, {})[key] = (
+            for model_id, row_id, *rest in conn.execute(query):
+                found.setdefault(model_id, {}).setdefault(spec.table, {})[tuple(rest[:width])] = (
                     row_id,
-                    values,
+                    tuple(rest[width:]),
                 )
     return found
 
@@ -425,10 +279,8 @@ def _close_ids(conn: Connection, table: Table, ids: Sequence[int], stamp: _Stamp
         )
 
 
-def _close_models(
-    conn: Connection, table: Table, model_ids: Sequence[str], stamp: _Stamp, *, count: bool
-) -> int:
-    """Close every open row of ``model_ids`` in ``table``; return how many when ``count``."""
+def _close_models(conn: Connection, table: Table, model_ids: Sequence[str], stamp: _Stamp) -> int:
+    """Close every open row of ``model_ids`` in ``table``; return how many."""
     closed = 0
     for chunk in chunks(model_ids):
         result = conn.execute(
@@ -440,5 +292,5 @@ def _close_models(
             )
             .values(valid_to=stamp.at, closed_in_version_id=stamp.version_id)
         )
-        closed += result.rowcount if count else 0
+        closed += result.rowcount
     return closed

@@ -273,7 +273,7 @@ def test_bulk_insert_stores_exactly_what_sqlalchemy_would(engine):
     from sqlalchemy import insert, text
 
     from catalogsync.db.bulk import insert_rows as _insert
-    from catalogsync.store import PRICES
+    from catalogsync.db.models import prices as price_table
 
     store(engine, "audioshake", audioshake_payload(BASS))
     [(provider_id, version_id)] = rows(engine, "SELECT provider_id, id FROM catalog_versions")
@@ -294,12 +294,12 @@ def test_bulk_insert_stores_exactly_what_sqlalchemy_would(engine):
         columns = [c for c in fast if c not in ("provider_id", "valid_from")]
         _insert(
             conn,
-            PRICES,
+            price_table,
             columns,
             [tuple(fast[c] for c in columns)],
             {"provider_id": provider_id, "valid_from": at},
         )
-        conn.execute(insert(PRICES), row | {"model_id": "slow"})
+        conn.execute(insert(price_table), row | {"model_id": "slow"})
         stored = {
             model_id: (valid_from, amount, variant)
             for model_id, valid_from, amount, variant in conn.execute(
@@ -320,13 +320,13 @@ def test_bulk_insert_round_trips_every_kind_of_column(engine):
 
     from sqlalchemy import text
 
+    from catalogsync import keys
     from catalogsync.db.bulk import insert_rows as _insert
-    from catalogsync.store import CHILD_SPECS
+    from catalogsync.db.models import model_inputs
 
     store(engine, "audioshake", audioshake_payload(BASS))
     [(provider_id, version_id)] = rows(engine, "SELECT provider_id, id FROM catalog_versions")
-    [inputs] = [spec for spec in CHILD_SPECS if spec.table.name == "model_inputs"]
-    columns = inputs.columns
+    columns = keys.INPUT.columns
     written = [
         ("m1", "plain", None, None, "[]", "[1]"),
         ("m1", "tab\there", "line\nbreak", True, '["a"]', "[1,2]"),
@@ -337,7 +337,7 @@ def test_bulk_insert_round_trips_every_kind_of_column(engine):
     with engine.begin() as conn:
         _insert(
             conn,
-            inputs.table,
+            model_inputs,
             columns,
             written,
             {
