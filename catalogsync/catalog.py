@@ -154,6 +154,10 @@ class Price:
         key: tuple[str, ...] = _PRICE_KEY(self)
         return key
 
+    def as_dict(self) -> dict[str, JSONValue]:
+        """This price as JSON data: its key fields, then its values (``keys.PRICE``)."""
+        return dict(zip(_PRICE_NAMES, _PRICE_ROW(self), strict=True))
+
     @property
     def label(self) -> str:
         """``price.<type>[.<variant>]``, the field name used in diffs."""
@@ -162,6 +166,12 @@ class Price:
 
 _INPUT_ID = operator.attrgetter("input_id")
 _PRICE_KEY = operator.attrgetter(*PRICE.fields)  # Price.key, in C
+_PRICE_NAMES = (*PRICE.fields, *PRICE.values)
+_PRICE_ROW = operator.attrgetter(*_PRICE_NAMES)
+_AMOUNT = _PRICE_NAMES.index("amount")
+# A price's names in the canonical form that content hashes digest. Frozen: ``type`` is
+# how the first hashes spelled ``price_type``, and every stored hash depends on it.
+_HASHED_PRICE_NAMES = tuple("type" if name == "price_type" else name for name in _PRICE_NAMES)
 
 
 @dataclass(frozen=True, init=False)
@@ -211,6 +221,11 @@ class Model:
 
     def canonical(self) -> dict[str, JSONValue]:
         """Return this model as canonical JSON data (the input of ``content_hash``)."""
+        return self._canonical(
+            [dict(zip(_HASHED_PRICE_NAMES, _PRICE_ROW(p), strict=True)) for p in self.prices]
+        )
+
+    def _canonical(self, prices: list[Any]) -> dict[str, JSONValue]:
         return {
             "id": self.model_id,
             "name": self.name,
@@ -219,10 +234,7 @@ class Model:
             "access": self.access,
             "inputs": [i.as_dict() for i in self.inputs],
             "output_formats": format_labels(self.output_formats),
-            "prices": [
-                {"type": p.price_type, "variant": p.variant, "unit": p.unit, "amount": p.amount}
-                for p in self.prices
-            ],
+            "prices": prices,
             "attributes": dict(self.attributes),
         }
 
@@ -271,24 +283,24 @@ def canonical_bytes(model: Model) -> bytes:
     """``dumps_canonical(model.canonical())`` as UTF-8, the bytes ``content_hash`` digests.
 
     Written by msgspec, with sorted keys and decimals spelled beforehand: the same bytes as
-    the standard library's encoder (a test compares them on random text), five times
-    faster. Values msgspec cannot write, such as integers beyond 64 bits, go the slow way.
+    the standard library's encoder (a test compares them on random text), faster. Values msgspec cannot write, such as integers beyond 64 bits, go the slow way.
     """
-    data = model.canonical()
     try:
         # Decimals sit in the prices, spelled when each price was made, and, rarely, in
         # the attributes: only those are walked.
-        data_spelled = {
-            **data,
-            "prices": [
-                {**price, "amount": msgspec.Raw(p.spelling.encode())}  # type: ignore[dict-item]
-                for price, p in zip(data["prices"], model.prices, strict=True)  # type: ignore[arg-type]
-            ],
-            "attributes": spelled(data["attributes"]) if data["attributes"] else {},
-        }
-        return ENCODER.encode(data_spelled)
+        data = model._canonical([_spelled_price(p) for p in model.prices])
+        if data["attributes"]:
+            data["attributes"] = spelled(data["attributes"])
+        return ENCODER.encode(data)
     except (OverflowError, TypeError, msgspec.EncodeError):
-        return dumps_canonical(data).encode("utf-8")
+        return dumps_canonical(model.canonical()).encode("utf-8")
+
+
+def _spelled_price(price: Price) -> dict[str, Any]:
+    """A price's canonical form with its amount spelled for msgspec (``Price.spelling``)."""
+    row: list[Any] = list(_PRICE_ROW(price))
+    row[_AMOUNT] = msgspec.Raw(price.spelling.encode())
+    return dict(zip(_HASHED_PRICE_NAMES, row, strict=True))
 
 
 def _sha256(text: str) -> str:

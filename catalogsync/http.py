@@ -87,7 +87,7 @@ def build_client(
 
 @cache
 def _ssl_context() -> ssl.SSLContext:
-    """httpx's default TLS context, built once: loading the CA bundle takes ~50 ms a client."""
+    """httpx's default TLS context, built once: loading the CA bundle for every client is slow."""
     return httpx.create_ssl_context()
 
 

@@ -312,8 +312,8 @@ def cyclic_gc_paused() -> Iterator[None]:
 
     A catalog is millions of small objects and no reference cycles: reference counting
     frees all of it, while the collector, triggered every few hundred allocations,
-    re-scans the growing heap each time. Measured on 10,000 models, parsing took 2.4
-    times as long with it running. It is switched back on afterwards.
+    re-scans the growing heap each time (the README's performance section has the
+    figures). It is switched back on afterwards.
     """
     if not gc.isenabled():
         yield
@@ -353,7 +353,7 @@ def _parse_and_store(
             )
             lock.verify()  # before committing: with the lock lost, another process may be storing
         # Freed while the collector is still paused: once back, it would first scan all
-        # of it (0.07 s for 10,000 models) only to find nothing to collect.
+        # of it only to find nothing to collect.
         del catalog
     return result
 

@@ -18,8 +18,7 @@ of one per (input, format) cuts the rows a catalog writes about sixfold; the vie
 ``model_input_formats`` and ``model_output_formats`` give analysts one row per format.
 
 Tables are plural snake_case. They are declared in Core, not as ORM classes: nothing here
-maps rows to objects, and importing ``sqlalchemy.orm`` took a tenth of a second of every
-command.
+maps rows to objects, and importing ``sqlalchemy.orm`` slowed the start of every command.
 """
 
 from __future__ import annotations
@@ -157,8 +156,8 @@ def _history(name: str, *columns: Column[Any], key: tuple[str, ...]) -> Table:
     ``provider_id`` names a ``providers.id`` and the two version columns a
     ``catalog_versions.id``, without declared foreign keys: these tables take tens of
     thousands of rows per catalog, and PostgreSQL checks a foreign key with a trigger per
-    row, which tripled the cost of writing them (0.63 s against 0.18 s of server time for
-    the 40,000 rows of a 10,000-model catalog). Only the store writes them, in the
+    row, which tripled the cost of writing them (see the README's performance section).
+    Only the store writes them, in the
     transaction that inserted the version they name; a test checks that no row of any
     history table names a missing provider or version.
 

@@ -12,17 +12,20 @@ from __future__ import annotations
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
 from catalogsync.db.types import ExactDecimal, UTCDateTime
+from catalogsync.keys import PRICE
 
 VIEWS = MetaData()
+
+
+def _price_point() -> list[Column[str]]:
+    """Which price a row is about: provider, model and the price key."""
+    return [Column(name, String) for name in ("provider", "model_id", *PRICE.fields)]
+
 
 price_changes = Table(
     "price_changes",
     VIEWS,
-    Column("provider", String),
-    Column("model_id", String),
-    Column("price_type", String),
-    Column("variant", String),
-    Column("unit", String),
+    *_price_point(),
     Column("old_amount", ExactDecimal()),
     Column("new_amount", ExactDecimal()),
     Column("change", String),
@@ -33,11 +36,7 @@ price_changes = Table(
 price_history = Table(
     "price_history",
     VIEWS,
-    Column("provider", String),
-    Column("model_id", String),
-    Column("price_type", String),
-    Column("variant", String),
-    Column("unit", String),
+    *_price_point(),
     Column("amount", ExactDecimal()),
     Column("valid_from", UTCDateTime()),
     Column("valid_to", UTCDateTime()),

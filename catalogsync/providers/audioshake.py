@@ -129,7 +129,7 @@ class AudioShakeProvider:
     def parse_full(self, raw: bytes) -> Catalog:
         """The full path: every payload it accepts, every error with its JSON path."""
         try:
-            # Imported here: pydantic and its schema cost a tenth of a second to load,
+            # Imported here: pydantic and its schema are slow to load,
             # which the fast path never needs.
             from catalogsync.providers.audioshake_schema import ENVELOPE
             from catalogsync.providers.validation import validate_with
