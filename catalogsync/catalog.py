@@ -283,7 +283,8 @@ def canonical_bytes(model: Model) -> bytes:
     """``dumps_canonical(model.canonical())`` as UTF-8, the bytes ``content_hash`` digests.
 
     Written by msgspec, with sorted keys and decimals spelled beforehand: the same bytes as
-    the standard library's encoder (a test compares them on random text), faster. Values msgspec cannot write, such as integers beyond 64 bits, go the slow way.
+    the standard library's encoder (a test compares them on random text), faster. Values
+    msgspec cannot write, such as integers beyond 64 bits, go the slow way.
     """
     try:
         # Decimals sit in the prices, spelled when each price was made, and, rarely, in
