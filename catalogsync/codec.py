@@ -120,16 +120,131 @@ def dumps_canonical(value: JSONValue) -> str:
         return dumps_exact(value, sort_keys=True)
 
 
+class JSONDataError(ValueError):
+    """JSON text that parses, but holds what catalogsync refuses to read as data.
+
+    ``loc`` is where (keys and list indexes from the top), ``data`` what was parsed.
+    """
+
+    def __init__(self, message: str, loc: tuple[int | str, ...], data: object) -> None:
+        super().__init__(message)
+        self.reason = message
+        self.loc = loc
+        self.data = data
+
+
+class _Duplicated(dict[str, Any]):
+    """An object in which ``key`` appeared more than once (the last value kept)."""
+
+    key: str
+
+
+class _OutOfRange:
+    """A number too large or too precise to be a price or a count, as written."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+# Escapes of NUL and of UTF-16 surrogates: rare, so the whole text is scanned for them at
+# once, and the parsed data walked only when one is there.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_SUSPECT_ESCAPE_BYTES = re.compile(_SUSPECT_ESCAPE.pattern.encode())
+_REFUSED_CHAR = re.compile("[\x00\ud800-\udfff]")
+MAX_NUMBER_LENGTH = 1000
+"""Digits of a JSON number beyond which it is refused (no catalog has such numbers)."""
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
 def loads_exact(text: str | bytes) -> object:
     """Parse JSON keeping every number exact (floats become ``Decimal``).
 
-    NaN and Infinity are refused.
+    NaN and Infinity are refused. For data catalogsync wrote itself; what a provider
+    sent goes through ``loads_payload``.
     """
+    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
 
-    def refuse_constant(name: str) -> object:
-        raise ValueError(f"{name} is not a valid JSON number")
 
-    return json.loads(text, parse_float=Decimal, parse_constant=refuse_constant)
+def loads_payload(text: str | bytes) -> object:
+    """``loads_exact`` for what a provider sent, which may be anything.
+
+    Refuses, with ``JSONDataError`` naming where, what would be read wrongly or could not
+    be stored: a key repeated within one object (JSON parsers silently keep the last), a
+    NUL character or a lone UTF-16 surrogate in a string, and a number beyond
+    ``MAX_EXPONENT`` or longer than ``MAX_NUMBER_LENGTH`` digits. Text that is not JSON
+    is a ``ValueError``.
+    """
+    problems: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(items)
+        if len(found) == len(items):
+            return found
+        duplicated = _Duplicated(found)
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                duplicated.key = key
+                break
+            seen.add(key)
+        problems.append("duplicate")
+        return duplicated
+
+    def number(literal: str) -> object:
+        try:
+            value = Decimal(literal)
+        except ArithmeticError:
+            value = None
+        if (
+            value is None
+            or len(literal) > MAX_NUMBER_LENGTH
+            or (value and abs(value.adjusted()) > MAX_EXPONENT)
+        ):
+            problems.append("number")
+            return _OutOfRange(literal)
+        return value
+
+    data = json.loads(
+        text, parse_float=number, parse_constant=_refuse_constant, object_pairs_hook=pairs
+    )
+    suspect = (
+        _SUSPECT_ESCAPE_BYTES.search(text)
+        if isinstance(text, bytes)
+        else _SUSPECT_ESCAPE.search(text)
+    )
+    if problems or suspect:
+        _refuse_first(data)
+    return data
+
+
+def _refuse_first(data: object) -> None:
+    """Raise ``JSONDataError`` for the first refused value in ``data``, in document order."""
+    stack: list[tuple[tuple[int | str, ...], object]] = [((), data)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, _Duplicated):
+            raise JSONDataError(f"duplicate key {node.key!r}", (*loc, node.key), data)
+        if isinstance(node, _OutOfRange):
+            shown = node.text if len(node.text) <= 24 else node.text[:20] + "..."
+            raise JSONDataError(f"number {shown} is out of range", loc, data)
+        if isinstance(node, str) and _REFUSED_CHAR.search(node):
+            raise JSONDataError(_char_problem(node), loc, data)
+        if isinstance(node, dict):
+            for key in node:
+                if _REFUSED_CHAR.search(key):
+                    raise JSONDataError(f"key: {_char_problem(key)}", (*loc, key), data)
+            stack.extend(((*loc, k), v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(node))))
+
+
+def _char_problem(text: str) -> str:
+    if "\x00" in text:
+        return "a NUL character (\\u0000) is not allowed in text"
+    return "a lone UTF-16 surrogate escape is not allowed in text (not a character)"
 
 
 ENCODER = msgspec.json.Encoder(order="sorted")

@@ -23,11 +23,13 @@ JSON path. A differential test holds the two to the same catalogs and the same r
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import msgspec
 from msgspec import UNSET, UnsetType
+from msgspec.structs import astuple
 
 from catalogsync.catalog import FORMAT_KINDS, Catalog, Format, Model, ModelInput, Price
 from catalogsync.config import ProviderSettings
@@ -44,24 +46,26 @@ _INPUTS_EXTRA = "inputs_extra"
 
 
 # The fast path's schema: the same fields, unknown ones refused (they go the full way).
-# msgspec copies mutable defaults; JSON keys are the camelCase of the field names.
+# JSON keys are the camelCase of the field names. Optional fields default to UNSET, so
+# that the pairs the payload held can be counted (``_pairs``): msgspec, like most JSON
+# parsers, keeps the last of a repeated key silently, and the count tells.
 class _FastInput(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
     id: str
-    description: str | None = None
-    required: bool | None = None
-    task_fields: list[str] = []
-    formats: dict[str, list[str]] = {}
+    description: str | UnsetType | None = UNSET
+    required: bool | UnsetType | None = UNSET
+    task_fields: list[str] | UnsetType = UNSET
+    formats: dict[str, list[str]] | UnsetType = UNSET
 
 
 class _FastModel(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
     id: str
-    name: str | None = None
-    category: str | None = None
-    description: str | None = None
-    access: str | None = None
-    credits_per_minute: Any = None  # checked by hand: a JSON number, not a string or bool
-    inputs: list[_FastInput] = []
-    output_formats: list[str] = []
+    name: str | UnsetType | None = UNSET
+    category: str | UnsetType | None = UNSET
+    description: str | UnsetType | None = UNSET
+    access: str | UnsetType | None = UNSET
+    credits_per_minute: Any = UNSET  # checked by hand: a JSON number, not a string or bool
+    inputs: list[_FastInput] | UnsetType = UNSET
+    output_formats: list[str] | UnsetType = UNSET
     limits: dict[str, Any] | UnsetType | None = UNSET
     supported_languages: list[str] | UnsetType | None = UNSET
 
@@ -70,8 +74,27 @@ class _FastEnvelope(msgspec.Struct, forbid_unknown_fields=True):
     models: list[_FastModel]
 
 
+_MODEL_FIELDS = len(_FastModel.__struct_fields__)
+_INPUT_FIELDS = len(_FastInput.__struct_fields__)
+# Text the fast path leaves to the full one: escapes of NUL and surrogates (refused, or
+# an emoji's pair), and white space before a colon (which the pair count does not see).
+_FULL_PATH_TEXT = re.compile(rb'\\u(?:0000|[dD][89a-fA-F])|"\s+:')
+
+
+def _pairs(value: object) -> int:
+    """The key-value pairs of the JSON objects in ``value`` (attributes kept as decoded)."""
+    if isinstance(value, dict):
+        return len(value) + sum(_pairs(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_pairs(v) for v in value)
+    return 0
+
+
 # Numbers with a fraction become exact Decimals, as in the full path.
 _FAST_DECODER = msgspec.json.Decoder(_FastEnvelope, float_hook=Decimal)
+
+
+T = TypeVar("T")
 
 
 class _UnsureError(Exception):
@@ -119,12 +142,22 @@ class AudioShakeProvider:
             return self.parse_full(raw)
 
     def parse_fast(self, raw: bytes) -> Catalog:
-        """The fast path; raises (without a useful message) whatever it cannot vouch for."""
+        """The fast path; raises (without a useful message) whatever it cannot vouch for.
+
+        Every ``":`` in the text ends a key; a payload with a repeated key holds more of
+        them than the decoded objects have pairs, and so does one whose strings contain
+        ``\\":``: either goes the full way, which names a repeated key's path.
+        """
+        if _FULL_PATH_TEXT.search(raw):
+            raise _UnsureError
         models = _FAST_DECODER.decode(raw).models
         ids = [_id(m.id) for m in models]
         if len(set(ids)) != len(ids):
             raise _UnsureError
-        return Catalog(self.name, tuple(map(_fast_model, models)))
+        catalog = Catalog(self.name, tuple(map(_fast_model, models)))
+        if raw.count(b'":') != 1 + sum(map(_model_pairs, models)):
+            raise _UnsureError
+        return catalog
 
     def parse_full(self, raw: bytes) -> Catalog:
         """The full path: every payload it accepts, every error with its JSON path."""
@@ -230,9 +263,22 @@ def _formats(formats: dict[str, list[str]]) -> frozenset[Format]:
     return frozenset().union(*(_known_formats(_kind(k), names) for k, names in formats.items()))
 
 
+def _model_pairs(model: _FastModel) -> int:
+    """The pairs ``model``'s JSON object held, its inputs' and attributes' included."""
+    pairs = _MODEL_FIELDS - astuple(model).count(UNSET)
+    if model.inputs is not UNSET:
+        for item in model.inputs:
+            pairs += _INPUT_FIELDS - astuple(item).count(UNSET)
+            if item.formats is not UNSET:
+                pairs += len(item.formats)
+    if model.limits is not UNSET:
+        pairs += _pairs(model.limits)
+    return pairs
+
+
 def _fast_model(model: _FastModel) -> Model:
     rate = model.credits_per_minute
-    if rate is None:
+    if rate is None or rate is UNSET:
         prices: tuple[Price, ...] = ()
     elif type(rate) is int or (type(rate) is Decimal and rate.is_finite()):
         if rate < 0:
@@ -245,29 +291,37 @@ def _fast_model(model: _FastModel) -> Model:
         attributes["limits"] = model.limits
     if model.supported_languages is not UNSET:
         attributes["supportedLanguages"] = model.supported_languages
-    inputs = tuple(
-        ModelInput(
-            input_id=_id(i.id),
-            description=i.description,
-            required=i.required,
-            task_fields=tuple(i.task_fields),
-            formats=_formats(i.formats),
-        )
-        for i in model.inputs
-    )
+    inputs = () if model.inputs is UNSET else tuple(map(_fast_input, model.inputs))
     if len({i.input_id for i in inputs}) != len(inputs):
         raise _UnsureError
     return Model(
         model_id=model.id,
-        name=model.name,
-        category=model.category,
-        description=model.description,
-        access=model.access,
+        name=_given(model.name),
+        category=_given(model.category),
+        description=_given(model.description),
+        access=_given(model.access),
         inputs=inputs,
-        output_formats=_known_formats(None, model.output_formats),
+        output_formats=()
+        if model.output_formats is UNSET
+        else _known_formats(None, model.output_formats),
         prices=prices,
         attributes=attributes,
     )
+
+
+def _fast_input(item: _FastInput) -> ModelInput:
+    return ModelInput(
+        input_id=_id(item.id),
+        description=_given(item.description),
+        required=_given(item.required),
+        task_fields=() if item.task_fields is UNSET else item.task_fields,
+        formats=frozenset() if item.formats is UNSET else _formats(item.formats),
+    )
+
+
+def _given(value: T | UnsetType) -> T | None:
+    """A field's value, ``None`` when the payload left it out."""
+    return None if value is UNSET else value
 
 
 def _model_input(item: Input) -> ModelInput:

@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from catalogsync.catalog import Catalog
-from catalogsync.codec import loads_exact
+from catalogsync.codec import JSONDataError, loads_payload
 from catalogsync.errors import ConfigError, PayloadError
+from catalogsync.providers.paths import format_loc, model_id_at
 
 if TYPE_CHECKING:
     import httpx
@@ -49,11 +50,17 @@ class ProviderClass(Protocol):
 
 
 def load_json(provider: str, raw: bytes) -> object:
-    """Parse ``raw`` as JSON with exact numbers; raise ``PayloadError`` if it is not JSON."""
+    """Parse what ``provider`` sent as JSON with exact numbers (``codec.loads_payload``);
+    raise ``PayloadError`` naming the path and model when it is not JSON or holds what
+    catalogsync refuses (repeated keys, NUL, lone surrogates, numbers out of range)."""
     try:
-        return loads_exact(raw)
+        return loads_payload(raw)
     except RecursionError:
         raise PayloadError(provider, "", "not JSON: nested too deeply") from None
+    except JSONDataError as exc:
+        raise PayloadError(
+            provider, format_loc(exc.loc), exc.reason, model_id=model_id_at(exc.data, exc.loc)
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         head = raw[:60].decode("utf-8", "replace").strip()
         raise PayloadError(

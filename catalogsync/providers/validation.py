@@ -6,13 +6,14 @@ into a ``PayloadError`` that names the JSON path and the model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
 
 from catalogsync.errors import PayloadError
+from catalogsync.providers.paths import format_loc, join_path, model_id_at
 
 
 def _amount(value: object) -> object:
@@ -74,28 +75,8 @@ def validate_with(
             provider,
             join_path(prefix, format_loc(loc)),
             _message(first) + more,
-            model_id=_model_id_at(data, loc),
+            model_id=model_id_at(data, loc),
         ) from None
-
-
-def format_loc(loc: Sequence[int | str]) -> str:
-    """``("models", 3, "creditsPerMinute")`` -> ``models[3].creditsPerMinute``."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
-
-
-def join_path(prefix: str, path: str) -> str:
-    """Join two JSON paths (either may be empty)."""
-    if not prefix:
-        return path
-    if not path or path.startswith("["):
-        return prefix + path
-    return f"{prefix}.{path}"
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -125,20 +106,3 @@ _TYPE_WORDS = {
     "decimal": "a number",
     "float": "a number",
 }
-
-
-def _model_id_at(data: object, loc: Sequence[int | str]) -> str | None:
-    """The ``id``/``value`` of the list item that ``loc`` points into, if there is one."""
-    node = data
-    found: str | None = None
-    for part in loc:
-        try:
-            node = node[part]  # type: ignore[index]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(part, int) and isinstance(node, Mapping):
-            ident = node.get("id", node.get("value"))
-            if isinstance(ident, str) and ident.strip():
-                found = ident
-                break
-    return found

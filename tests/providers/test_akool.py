@@ -340,7 +340,7 @@ BAD_PAYLOADS = [
     pytest.param(
         b'{"code": 1000, "data": [{"type": 1501, "value": "m1", '
         b'"resolutionList": [{"value": "720p", "unit_credit": 1e5000}]}]}',
-        "data[0]",
+        "data[0].resolutionList[0].unit_credit",
         "out of range",
         id="huge-price",
     ),

@@ -242,12 +242,15 @@ BAD_PAYLOADS = [
     pytest.param(_models(_bass(creditsPerMinute=float("inf"))), "", "not JSON", id="infinity"),
     pytest.param(
         b'{"models": [{"id": "bass", "creditsPerMinute": 1e5000}]}',
-        "models[0]",
+        "models[0].creditsPerMinute",
         "out of range",
         id="huge-price",
     ),
     pytest.param(
-        b'{"models": [{"id": "bass", "x": 1e5000}]}', "models[0]", "out of range", id="huge-extra"
+        b'{"models": [{"id": "bass", "x": 1e5000}]}',
+        "models[0].x",
+        "out of range",
+        id="huge-extra",
     ),
     pytest.param(_models(_bass(inputs={})), "models[0].inputs", "must be a list"),
     pytest.param(
@@ -301,7 +304,8 @@ def test_payload_error_names_the_model(provider):
 def test_a_huge_exponent_is_refused_quickly(provider, number):
     with pytest.raises(PayloadError, match="out of range") as caught:
         provider.parse(b'{"models": [{"id": "bass", "x": %s}]}' % number.encode())
-    assert caught.value.path == "models[0]"
+    assert caught.value.path == "models[0].x"
+    assert caught.value.model_id == "bass"
 
 
 def test_deep_nesting_is_a_payload_error(provider):

@@ -260,7 +260,7 @@ BAD_PAYLOADS = [
     pytest.param(
         b'{"object": "list", "data": [{"id": "m1", "providers": [{"name": "openai", '
         b'"input_price": 1e5000}]}]}',
-        "data[0]",
+        "data[0].providers[0].input_price",
         "out of range",
         id="huge-price",
     ),

@@ -25,18 +25,21 @@ from catalogsync.render import dumps_json
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
+# Text a provider may send: anything but NUL and lone surrogates, which are refused
+# (tests/test_bad_payloads.py), as no database can store them alike.
+text = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 ids = st.text(alphabet=string.ascii_letters + string.digits + "_-.", min_size=1, max_size=12)
 amounts = st.decimals(min_value=0, max_value=10**6, allow_nan=False, allow_infinity=False, places=6)
 format_names = st.sampled_from(
     ["wav", "mp3", "flac", "aiff", "mp4", "mov", "json", "srt", "txt", "xyz"]
 )
 json_scalars = (
-    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(max_size=8) | amounts
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(text, max_size=8) | amounts
 )
 json_values = st.recursive(
     json_scalars,
     lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(text, max_size=6), inner, max_size=3)
     ),
     max_leaves=8,
 )
@@ -55,7 +58,7 @@ def audioshake_payloads(draw: st.DrawFn) -> dict[str, Any]:
     model_ids = draw(st.lists(ids, min_size=0, max_size=5, unique=True))
     models = []
     for model_id in model_ids:
-        model: dict[str, Any] = {"id": model_id, "name": draw(st.text(max_size=10))}
+        model: dict[str, Any] = {"id": model_id, "name": draw(st.text(text, max_size=10))}
         if draw(st.booleans()):
             model["creditsPerMinute"] = draw(amounts)
         formats = draw(
@@ -83,7 +86,7 @@ def akool_payloads(draw: st.DrawFn) -> dict[str, Any]:
         item = {
             "type": draw(st.sampled_from([1501, 1502, 2101])),
             "value": value,
-            "label": draw(st.text(max_size=10)),
+            "label": draw(st.text(text, max_size=10)),
             "resolutionList": [
                 {"value": r, "label": r, "unit_credit": draw(amounts)} for r in resolutions
             ],
@@ -116,7 +119,7 @@ def auriko_payloads(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "object": "list",
         "data": data,
-        "catalog_version": draw(st.text(min_size=1, max_size=8)),
+        "catalog_version": draw(st.text(text, min_size=1, max_size=8)),
     }
 
 
