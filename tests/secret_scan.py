@@ -24,7 +24,7 @@ import logging
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import pytest
 from sqlalchemy import inspect, text
@@ -94,7 +94,8 @@ def _watch_for_api_keys(
     app_init = App.__init__
 
     def init(self: App, args: Any, out: Any) -> None:
-        app_init(self, args, _Tee(out, sink))
+        # A _Tee is an IO[str] by duck typing: it writes, and forwards everything else.
+        app_init(self, args, cast("IO[str]", _Tee(out, sink)))
 
     monkeypatch.setattr(App, "__init__", init)
 

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Table, column, insert, inspect, table, text
+from sqlalchemy import TableClause, column, insert, inspect, table, text
 
 from catalogsync.db.migrate import (
     alembic_config,
@@ -77,7 +77,7 @@ def test_schema_revision_is_the_newest_migration():
     assert head_revision() == SCHEMA_REVISION, "update SCHEMA_REVISION in catalogsync/db/migrate.py"
 
 
-def _old_table(name: str, *columns: str) -> Table:
+def _old_table(name: str, *columns: str) -> TableClause:
     """A table of the 0004 schema, with the history columns every history table had."""
     history = ("valid_from", "valid_to", "opened_in_version_id", "closed_in_version_id")
     return table(

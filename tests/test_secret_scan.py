@@ -152,6 +152,7 @@ def test_settings_never_show_a_key(tmp_path):
     assert settings.providers["auriko"].api_key.reveal() == KEYS["AURIKO_API_KEY"]  # env wins
     environment = {k: v for k, v in KEYS.items() if k != "AURIKO_API_KEY"}
     settings = load_settings(config, environment, default_base_urls())
+    assert settings.providers["auriko"].api_key is not None
     assert settings.providers["auriko"].api_key.reveal() == FILE_KEY
     for shown in (repr(settings), str(settings), f"{settings.providers['auriko']}"):
         assert not [key for key in ALL_KEYS if key in shown]

@@ -103,7 +103,7 @@ def auriko_payloads(draw: st.DrawFn) -> dict[str, Any]:
                 st.sampled_from(["openai", "azure", "anthropic", "google"]), max_size=3, unique=True
             )
         )
-        item = {
+        item: dict[str, Any] = {
             "id": model_id,
             "object": "model",
             "providers": [
