@@ -24,13 +24,21 @@ from tests.api_keys import KEYS
 from tests.helpers import rows
 from tests.provider_server import LOCAL_SERVER_FIXTURES, ProviderServer, provider_fixture
 
-PROVIDERS = tuple(provider_classes())
-"""Every installed provider (the registry's names, sorted)."""
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``PROVIDERS``: the registered providers' names, sorted, read from the registry when used.
+
+    Not a constant computed on import: a provider's own test module may define its adapter
+    and import these helpers, and the registry loading that adapter imports the module.
+    """
+    if name == "PROVIDERS":
+        return tuple(provider_classes())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def serve_catalogs(server: ProviderServer, delay: float = 0.0) -> None:
-    """Each installed provider's small catalog, from its local-server fixture, ``delay`` s late."""
-    for name in PROVIDERS:
+    """Each registered provider's small catalog, from its local-server fixture, ``delay`` s late."""
+    for name in provider_classes():
         fixture = provider_fixture(name)
         if fixture is None:
             raise LookupError(
@@ -45,7 +53,7 @@ def write_config(path: Path, database_url: str, text: str = "", every: str = "1s
     """A configuration with every provider on ``@every <every>``, plus ``text``."""
     schedules = "".join(
         f'[providers.{name}]\nschedule = "@every {every}"\n'
-        for name in PROVIDERS
+        for name in provider_classes()
         if f"[providers.{name}]" not in text
     )
     path.write_text(f'[database]\nurl = "{database_url}"\n\n{schedules}\n{text}')
