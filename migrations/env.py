@@ -46,7 +46,10 @@ def run_migrations_online() -> None:
                 # SQLite cannot ALTER most things in place; batch mode recreates the table.
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
-                user_module_prefix="catalogsync.db.types.",
+                # Autogenerate writes catalogsync's own column types by bare name
+                # (``UTCDateTime(timezone=True)``): a revision defines its own frozen copy of
+                # each (see 0001) and never imports the package, whose types may change.
+                user_module_prefix="",
             )
             with context.begin_transaction():
                 context.run_migrations()

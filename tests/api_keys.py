@@ -1,18 +1,23 @@
 """The only API keys tests may use: distinctive, so that a leak is found by plain search.
 
+Every provider the registry holds (``catalogsync.providers.provider_classes()``) has a key
+of its own, derived from its name by ``api_key``; ``KEYS`` maps each one's environment
+variable (``AKOOL_API_KEY``) to it, for the providers registered when it is read, so a
+fourth provider, installed or registered by a test, has a key without an edit here.
+
 Every test that sets a key (environment, key file, ``ProviderSettings``) takes it from
-here; ``tests/secret_scan.py`` then looks for all of them in everything the suite prints,
-logs and stores, and fails the test that let one out.
+here; ``tests/secret_scan.py`` then looks for all of them (``known_keys``: every key this
+module ever handed out) in everything the suite prints, logs and stores, and fails the
+test that let one out.
 """
 
 from __future__ import annotations
 
-KEYS = {
-    "AUDIOSHAKE_API_KEY": "as_test_Zq81xTT4mWv2Lk9dQ",
-    "AKOOL_API_KEY": "akool_test_P0w3rfulS3cret7Hq",
-    "AURIKO_API_KEY": "ak_test_Y2s9Lw0qRt5Ne8JbX",
-}
-"""One key per provider, as the environment variables name them."""
+import hashlib
+from collections.abc import Iterator, Mapping
+from functools import cache
+
+from catalogsync.providers import provider_classes
 
 ADAPTER_KEY = "adapter_test_Jx4Rf8Wp2Dm6Kc"
 """The key of the adapters' unit tests (``tests/providers``)."""
@@ -20,4 +25,53 @@ ADAPTER_KEY = "adapter_test_Jx4Rf8Wp2Dm6Kc"
 FILE_KEY = "keyfile_test_Mh3Vn7Bq1Ck5Tg"
 """A key read from an ``api_key_file``."""
 
-ALL_KEYS: tuple[str, ...] = (*KEYS.values(), ADAPTER_KEY, FILE_KEY)
+_HANDED_OUT: dict[str, str] = {ADAPTER_KEY: "ADAPTER_KEY", FILE_KEY: "FILE_KEY"}
+"""Every key this module produced so far, with the label a leak report names it by."""
+
+
+def key_env(provider: str) -> str:
+    """The environment variable of ``provider``'s key, as the README names it: ``AKOOL_API_KEY``."""
+    return f"{provider.upper()}_API_KEY"
+
+
+@cache
+def api_key(provider: str) -> str:
+    """The test key of ``provider``: its name, ``_test_`` and 20 hex digits of a hash of it.
+
+    The same in every run (a failure can be repeated), different for every provider, and
+    far longer than the shortest secret the package redacts.
+    """
+    digest = hashlib.sha256(f"catalogsync test key for {provider}".encode()).hexdigest()
+    key = f"{provider}_test_{digest[:20]}"
+    _HANDED_OUT.setdefault(key, f"KEYS[{key_env(provider)!r}]")
+    return key
+
+
+class _RegisteredKeys(Mapping[str, str]):
+    """``{"AKOOL_API_KEY": api_key("akool"), ...}`` for the providers registered when read."""
+
+    def __getitem__(self, env: str) -> str:
+        for name in provider_classes():
+            if key_env(name) == env:
+                return api_key(name)
+        raise KeyError(env)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([key_env(name) for name in provider_classes()])
+
+    def __len__(self) -> int:
+        return len(provider_classes())
+
+    def __repr__(self) -> str:
+        return f"KEYS({', '.join(self)})"  # names only: a repr may end up in a report
+
+
+KEYS: Mapping[str, str] = _RegisteredKeys()
+"""One key per registered provider, by the environment variable that holds it."""
+
+
+def known_keys() -> dict[str, str]:
+    """Every test key, the registered providers' included, with its label (``KEYS['X_API_KEY']``)."""
+    for name in provider_classes():
+        api_key(name)
+    return dict(_HANDED_OUT)

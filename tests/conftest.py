@@ -129,7 +129,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def provider_server() -> Iterator[ProviderServer]:
-    """A local HTTP server on 127.0.0.1 answering like the three providers."""
+    """A local HTTP server on 127.0.0.1 answering like every registered provider."""
     server = ProviderServer()
     server.start()
     yield server

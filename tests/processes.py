@@ -19,39 +19,41 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from catalogsync.providers import provider_classes
 from tests.api_keys import KEYS
-from tests.factories import (
-    akool_model,
-    akool_payload,
-    audioshake_model,
-    audioshake_payload,
-    auriko_model,
-    auriko_payload,
-)
 from tests.helpers import rows
-from tests.provider_server import ProviderServer
+from tests.provider_server import LOCAL_SERVER_FIXTURES, ProviderServer, provider_fixture
 
-PROVIDERS = ("akool", "audioshake", "auriko")
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``PROVIDERS``: the registered providers' names, sorted, read from the registry when used.
+
+    Not a constant computed on import: a provider's own test module may define its adapter
+    and import these helpers, and the registry loading that adapter imports the module.
+    """
+    if name == "PROVIDERS":
+        return tuple(provider_classes())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def serve_catalogs(server: ProviderServer, delay: float = 0.0) -> None:
-    """A small catalog for each provider, each answer ``delay`` seconds late."""
-    server.set_json(
-        "audioshake",
-        audioshake_payload(audioshake_model("bass", price=1), audioshake_model("drums", price=2)),
-        delay=delay,
-    )
-    server.set_json("akool", akool_payload(akool_model("AkoolImage2VideoFastV1")), delay=delay)
-    models = [auriko_model("gpt-4o-2024-08-06")]
-    server.set_json("auriko", auriko_payload(*models), delay=delay)
-    server.set_json("auriko_responses", auriko_payload(*models), delay=delay)
+    """Each registered provider's small catalog, from its local-server fixture, ``delay`` s late."""
+    for name in provider_classes():
+        fixture = provider_fixture(name)
+        if fixture is None:
+            raise LookupError(
+                f"provider {name!r} has no {LOCAL_SERVER_FIXTURES / name}.json "
+                "(its routes and a small catalog to serve)"
+            )
+        for endpoint, payload in fixture["catalog"].items():
+            server.set_json(endpoint, payload, delay=delay)
 
 
 def write_config(path: Path, database_url: str, text: str = "", every: str = "1s") -> Path:
     """A configuration with every provider on ``@every <every>``, plus ``text``."""
     schedules = "".join(
         f'[providers.{name}]\nschedule = "@every {every}"\n'
-        for name in PROVIDERS
+        for name in provider_classes()
         if f"[providers.{name}]" not in text
     )
     path.write_text(f'[database]\nurl = "{database_url}"\n\n{schedules}\n{text}')

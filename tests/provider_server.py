@@ -1,28 +1,65 @@
-"""A local HTTP server on 127.0.0.1 that answers like the three providers' catalog endpoints.
+"""A local HTTP server on 127.0.0.1 that answers like providers' catalog endpoints.
 
-Tests set what each endpoint returns (``server.set_json(...)``), point
-``CATALOGSYNC_<PROVIDER>_BASE_URL`` at ``server.url``, and read back the requests it saw.
+Requests go to named endpoints by ``Route``: a path, and where one path serves several
+lists, the query values that select one (Auriko's ``/v1/models?endpoint=responses`` is
+endpoint ``auriko_responses``). The server starts with the routes of every registered
+provider that has a fixture ``tests/fixtures/local_server/<provider>.json``::
+
+    {"routes": [{"path": "/v1/models", "query": {"endpoint": "responses"},
+                 "endpoint": "auriko_responses"}, ...],
+     "catalog": {"auriko_responses": <payload>, ...}}
+
+(``catalog`` is the small catalog ``tests.processes.serve_catalogs`` serves); a test adds
+its own with ``server.route(...)``. Tests set what each endpoint returns
+(``server.set_json(...)``), point ``CATALOGSYNC_<PROVIDER>_BASE_URL`` at ``server.url``
+(``server.base_url_env()``), and read back the requests it saw.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from catalogsync.providers import provider_classes
 from catalogsync.render import dumps_json
 
-# (path, query that selects the variant) -> endpoint name
-ROUTES = {
-    ("/models", ()): "audioshake",
-    ("/api/open/v4/aigModel/list", ()): "akool",
-    ("/v1/models", ()): "auriko",
-    ("/v1/models", (("endpoint", "responses"),)): "auriko_responses",
-}
+LOCAL_SERVER_FIXTURES = Path(__file__).parent / "fixtures" / "local_server"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Requests for ``path`` go to ``endpoint`` when they carry ``query``'s values.
+
+    Only the query parameters that some route of the same path names select a route;
+    any other parameter (Akool's ``types[]``) is ignored.
+    """
+
+    path: str
+    endpoint: str
+    query: tuple[tuple[str, str], ...] = ()
+
+
+def provider_fixture(provider: str) -> dict[str, Any] | None:
+    """``provider``'s local-server fixture (its routes and small catalog), if it has one."""
+    path = LOCAL_SERVER_FIXTURES / f"{provider}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def provider_routes(provider: str) -> list[Route]:
+    """The routes of ``provider``'s local-server fixture (none without one)."""
+    fixture = provider_fixture(provider) or {"routes": []}
+    return [
+        Route(r["path"], r["endpoint"], tuple(r.get("query", {}).items()))
+        for r in fixture["routes"]
+    ]
 
 
 @dataclass
@@ -50,9 +87,12 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class ProviderServer:
-    """Serves configurable replies per provider endpoint; records every request."""
+    """Serves configurable replies per endpoint; records every request."""
 
     def __init__(self) -> None:
+        self.routes: list[Route] = [
+            route for name in provider_classes() for route in provider_routes(name)
+        ]
         self.replies: dict[str, Reply] = {}
         self.requests: list[SeenRequest] = []
         self.queued: dict[str, list[Reply]] = {}
@@ -95,12 +135,22 @@ class ProviderServer:
         with self._lock:
             self.queued.setdefault(endpoint, []).extend(replies)
 
+    def route(self, path: str, endpoint: str, query: Mapping[str, str] | None = None) -> None:
+        """Send requests for ``path`` (carrying ``query``'s values) to ``endpoint``."""
+        with self._lock:
+            self.routes.append(Route(path, endpoint, tuple((query or {}).items())))
+
+    def endpoint_for(self, path: str, query: Sequence[tuple[str, str]]) -> str | None:
+        """The endpoint a request is routed to; the route added last wins."""
+        with self._lock:
+            routes = [r for r in self.routes if r.path == path]
+        selecting = {name for route in routes for name, _ in route.query}
+        selector = sorted(q for q in query if q[0] in selecting)
+        return next((r.endpoint for r in reversed(routes) if sorted(r.query) == selector), None)
+
     def base_url_env(self) -> dict[str, str]:
-        """The environment that points every provider at this server."""
-        return {
-            f"CATALOGSYNC_{name.upper()}_BASE_URL": self.url
-            for name in ("audioshake", "akool", "auriko")
-        }
+        """The environment that points every registered provider at this server."""
+        return {f"CATALOGSYNC_{name.upper()}_BASE_URL": self.url for name in provider_classes()}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -109,8 +159,7 @@ class ProviderServer:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = parse_qsl(parts.query, keep_blank_values=True)
-                selector = tuple(q for q in query if q[0] == "endpoint")
-                endpoint = ROUTES.get((parts.path, selector)) or ""
+                endpoint = server.endpoint_for(parts.path, query) or ""
                 with server._lock:
                     server.requests.append(SeenRequest(parts.path, query, dict(self.headers)))
                     queued = server.queued.get(endpoint)

@@ -1,7 +1,8 @@
 """Suite-wide proof that no API key a test used ever leaks: a pytest plugin.
 
 Tests take their keys from ``tests.api_keys`` only. For every test, this plugin looks for
-each of those keys in:
+each of those keys (``known_keys()``: every registered provider's, and any other that
+module handed out) in:
 
 - what the test printed and logged: pytest's captured stdout, stderr and log, plus what
   the test itself consumed with ``capsys.readouterr()``, everything a CLI command wrote
@@ -24,14 +25,14 @@ import logging
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import pytest
 from sqlalchemy import inspect, text
 
 from catalogsync.cli import App
 from catalogsync.db.session import make_engine
-from tests.api_keys import ADAPTER_KEY, ALL_KEYS, FILE_KEY, KEYS
+from tests.api_keys import known_keys
 
 SEEN = pytest.StashKey[list[tuple[str, str]]]()
 """Per test: ``(where, text)`` pairs seen outside pytest's own capture."""
@@ -41,17 +42,12 @@ SCANNED = pytest.StashKey[set[str]]()
 """Per test: database URLs a fixture already scanned."""
 
 OUTPUT_FILES = ("*.out", "*.err", "*.log")
-LABELS = {
-    **{value: f"KEYS[{name!r}]" for name, value in KEYS.items()},
-    ADAPTER_KEY: "ADAPTER_KEY",
-    FILE_KEY: "FILE_KEY",
-}
 
 
 def leaked_keys(value: str | bytes) -> list[str]:
-    """Labels of the test keys that occur in ``value``."""
+    """Labels of the test keys (``tests.api_keys.known_keys``) that occur in ``value``."""
     data = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-    return [LABELS[key] for key in ALL_KEYS if key in data]
+    return [label for key, label in known_keys().items() if key in data]
 
 
 class _Tee:
@@ -94,7 +90,8 @@ def _watch_for_api_keys(
     app_init = App.__init__
 
     def init(self: App, args: Any, out: Any) -> None:
-        app_init(self, args, _Tee(out, sink))
+        # A _Tee is an IO[str] by duck typing: it writes, and forwards everything else.
+        app_init(self, args, cast("IO[str]", _Tee(out, sink)))
 
     monkeypatch.setattr(App, "__init__", init)
 

@@ -96,7 +96,7 @@ def test_documented_answers(analyst_data):
     assert [
         (r.model_id, r.variant, Decimal(str(r.old_amount)), Decimal(str(r.new_amount)))
         for r in rises
-    ] == [("AkoolImage2VideoFastV1", "1080p", 10, 12)]
+    ] == [("AkoolImage2VideoFastV1", "1080p", Decimal(10), Decimal(12))]
     assert [(r.provider, r.model_id) for r in removed] == [
         ("akool", "seedance-1-0-lite-i2v-250428")
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -80,7 +81,7 @@ def test_normalize_json_sorts_objects_and_set_like_lists():
 
 
 def _model(**overrides) -> Model:
-    fields = {
+    fields: dict[str, Any] = {
         "model_id": "bass",
         "name": "Bass",
         "inputs": (

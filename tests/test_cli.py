@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 from decimal import Decimal
@@ -176,7 +177,10 @@ def test_upgrade_sync_and_resync_against_a_local_server(live_env, capsys):
         engine,
         "SELECT amount, valid_to IS NULL FROM price_history WHERE model_id = 'AkoolImage2VideoFastV1' AND variant = '1080p' ORDER BY valid_from",
     )
-    assert [(Decimal(str(a)), bool(current)) for a, current in history] == [(10, False), (12, True)]
+    assert [(Decimal(str(a)), bool(current)) for a, current in history] == [
+        (Decimal(10), False),
+        (Decimal(12), True),
+    ]
 
     code, out = run("versions", "--format", "json")
     versions = json.loads(out)
@@ -352,10 +356,10 @@ def test_configuration_errors_exit_2(config, message, tmp_path, monkeypatch, cap
 
 def _leaf_commands():
     parser = build_parser()
-    stack = [((), parser)]
+    stack: list[tuple[tuple[str, ...], argparse.ArgumentParser]] = [((), parser)]
     while stack:
         prefix, current = stack.pop()
-        subs = [a for a in current._actions if a.__class__.__name__ == "_SubParsersAction"]
+        subs = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
         if not subs:
             yield prefix
         for action in subs:

@@ -156,7 +156,7 @@ def test_sessions_killed_while_storing_fail_the_run_cleanly_and_the_next_sync_re
     engine, database_url, provider_server, monkeypatch, capsys
 ):
     before = snapshot(engine)
-    real_store = sync_module.store_catalog
+    real_store = sync_module.store_catalog  # type: ignore[attr-defined]
 
     def store_after_a_restart(conn, *args, **kwargs):
         terminate_backends(database_url)  # the store's own session among them

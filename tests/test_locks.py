@@ -270,7 +270,7 @@ def test_db_upgrades_run_one_at_a_time(empty_database_url):
     engine = make_engine(empty_database_url)
     other = make_engine(empty_database_url)
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (upgrade(other), done.set()))
+    worker = threading.Thread(target=lambda: (upgrade(other), done.set()))  # type: ignore[func-returns-value]
     try:
         with schema_lock(engine):
             worker.start()

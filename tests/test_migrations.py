@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Table, column, insert, inspect, table, text
+from sqlalchemy import TableClause, column, insert, inspect, table, text
 
 from catalogsync.db.migrate import (
     alembic_config,
@@ -77,7 +78,7 @@ def test_schema_revision_is_the_newest_migration():
     assert head_revision() == SCHEMA_REVISION, "update SCHEMA_REVISION in catalogsync/db/migrate.py"
 
 
-def _old_table(name: str, *columns: str) -> Table:
+def _old_table(name: str, *columns: str) -> TableClause:
     """A table of the 0004 schema, with the history columns every history table had."""
     history = ("valid_from", "valid_to", "opened_in_version_id", "closed_in_version_id")
     return table(
@@ -221,3 +222,33 @@ def test_format_tables_become_id_lists_keeping_every_version(empty_database_url)
         assert count(engine, "model_output_formats", "valid_to IS NULL") == 2
     finally:
         engine.dispose()
+
+
+def _imports(source: str) -> set[str]:
+    """Every module that an import statement anywhere in ``source`` names."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.update([node.module, *(f"{node.module}.{a.name}" for a in node.names)])
+    return found
+
+
+def test_revisions_carry_their_own_column_types():
+    """No revision imports ``catalogsync`` (``catalogsync.db.types`` above all), so editing the
+    package cannot change what a migration does: each defines the column types it uses."""
+    versions = sorted((migrations_dir() / "versions").glob("*.py"))
+    assert {"0001_initial_schema.py", "0005_format_id_lists.py"} <= {p.name for p in versions}
+    for path in versions:
+        source = path.read_text()
+        package = [m for m in _imports(source) if m.split(".")[0] == "catalogsync"]
+        assert package == [], path.name
+        tree = ast.parse(source)
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        defined = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        assert used & {"UTCDateTime", "ExactDecimal"} <= defined, path.name
+    # New revisions start from a template that imports nothing of the package either.
+    template = (migrations_dir() / "script.py.mako").read_text().splitlines()
+    statements = "\n".join(line for line in template if line.startswith(("import ", "from ")))
+    assert not [m for m in _imports(statements) if m.split(".")[0] == "catalogsync"]

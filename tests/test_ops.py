@@ -32,13 +32,14 @@ def ops_files() -> list[Path]:
 def _tokens(text: str) -> list[str]:
     lexer = shlex.shlex(text, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
-    lexer.commentchars = "#"
+    lexer.commenters = "#"
     return list(lexer)
 
 
 def _segments(tokens: list[str]) -> list[list[str]]:
     """Split a shell line at its operators (``&&``, ``|``, ``>>``...) into simple commands."""
-    segments, current = [], []
+    segments: list[list[str]] = []
+    current: list[str] = []
     for token in tokens:
         if set(token) <= OPERATORS:
             segments.append(current)
@@ -189,6 +190,10 @@ def test_the_daemon_stops_within_its_supervisors_grace_periods():
     stop_timeout = load_settings(OPS / "catalogsync.toml", {}, default_base_urls())
     grace = stop_timeout.daemon.stop_timeout_seconds
     service = (OPS / "systemd" / "catalogsync-daemon.service").read_text()
-    assert int(re.search(r"TimeoutStopSec=(\d+)", service).group(1)) > grace
+    timeout = re.search(r"TimeoutStopSec=(\d+)", service)
+    assert timeout is not None
+    assert int(timeout.group(1)) > grace
     deployment = (OPS / "kubernetes" / "deployment.yaml").read_text()
-    assert int(re.search(r"terminationGracePeriodSeconds: (\d+)", deployment).group(1)) > grace
+    period = re.search(r"terminationGracePeriodSeconds: (\d+)", deployment)
+    assert period is not None
+    assert int(period.group(1)) > grace

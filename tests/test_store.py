@@ -135,6 +135,7 @@ def test_changes_make_exactly_one_version_and_keep_history(engine):
             load_catalog(conn, "audioshake").content_hash() == list_versions(conn)[-1].content_hash
         )
         first = find_version(conn, "audioshake", 1)
+        assert first is not None
         assert load_catalog(conn, "audioshake", first).content_hash() == first.content_hash
 
 
@@ -369,7 +370,7 @@ def test_a_payload_compression_failing_on_its_thread_is_done_again(monkeypatch):
             raise MemoryError
         return real(data, level)
 
-    monkeypatch.setattr(payloads.zlib, "compress", flaky)
+    monkeypatch.setattr(payloads.zlib, "compress", flaky)  # type: ignore[attr-defined]
     payload = b'{"models": []}' * 1000
     assert zlib.decompress(payloads.compressing(payload)()) == payload
     assert threads == ["compress", "MainThread"]

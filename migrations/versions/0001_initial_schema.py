@@ -8,16 +8,87 @@ Create Date: 2026-11-21 22:50:13.410786
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-
-import catalogsync.db.types
 
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+# Frozen copies of the column types this revision uses, as ``catalogsync.db.types`` (with
+# ``catalogsync.catalog.canonical_decimal``) defined them: a migration never imports the
+# package, so editing the package cannot change history. Never edit them; a later
+# revision that needs a type as it is by then carries its own copy.
+
+MAX_EXPONENT = 1000
+
+
+def canonical_decimal(value: Decimal) -> str:
+    """The shortest plain-notation spelling of ``value`` (``1.0`` -> ``1``, never ``1E+2``)."""
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {value}")
+    if value and abs(value.adjusted()) > MAX_EXPONENT:
+        raise ValueError(f"number {value:.3e} is out of range")
+    if value == value.to_integral_value():
+        return str(int(value))
+    text = format(value, "f")
+    return text.rstrip("0")
+
+
+class ExactDecimal(sa.TypeDecorator[Decimal]):
+    """An exact decimal amount (NUMERIC on PostgreSQL, canonical text on SQLite)."""
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String())
+        return dialect.type_descriptor(sa.Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return canonical_decimal(Decimal(value))
+        return Decimal(canonical_decimal(Decimal(value)))
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(canonical_decimal(Decimal(str(value))))
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp; naive datetimes are refused, not guessed."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: catalogsync stores UTC times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw text from a view column on SQLite
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
 
 # The views are part of the public interface (shared/CONTRACT.md); their SQL is portable,
 # so SQLite and PostgreSQL give the same columns.
@@ -89,7 +160,7 @@ def upgrade() -> None:
         "providers",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("slug", sa.String(length=64), nullable=False),
-        sa.Column("created_at", catalogsync.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_providers")),
         sa.UniqueConstraint("slug", name=op.f("uq_providers_slug")),
     )
@@ -100,8 +171,8 @@ def upgrade() -> None:
             "provider_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("fetched_at", catalogsync.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("recorded_at", catalogsync.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fetched_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("upstream_version", sa.String(length=255), nullable=True),
         sa.Column("model_count", sa.Integer(), nullable=False),
@@ -134,8 +205,8 @@ def upgrade() -> None:
         sa.Column("model_id", sa.String(length=255), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
-        sa.Column("valid_from", catalogsync.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("valid_to", catalogsync.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_from", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_to", UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "opened_in_version_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -186,8 +257,8 @@ def upgrade() -> None:
         sa.Column(
             "format_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("valid_from", catalogsync.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("valid_to", catalogsync.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_from", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_to", UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "opened_in_version_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -241,8 +312,8 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("required", sa.Boolean(), nullable=True),
         sa.Column("task_fields", sa.Text(), nullable=False),
-        sa.Column("valid_from", catalogsync.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("valid_to", catalogsync.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_from", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_to", UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "opened_in_version_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -290,8 +361,8 @@ def upgrade() -> None:
         sa.Column(
             "format_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("valid_from", catalogsync.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("valid_to", catalogsync.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_from", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_to", UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "opened_in_version_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -346,8 +417,8 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("access", sa.String(length=64), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("valid_from", catalogsync.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("valid_to", catalogsync.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_from", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_to", UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "opened_in_version_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -395,9 +466,9 @@ def upgrade() -> None:
         sa.Column("price_type", sa.String(length=64), nullable=False),
         sa.Column("variant", sa.String(length=255), nullable=False),
         sa.Column("unit", sa.String(length=64), nullable=False),
-        sa.Column("amount", catalogsync.db.types.ExactDecimal(), nullable=False),
-        sa.Column("valid_from", catalogsync.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("valid_to", catalogsync.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("amount", ExactDecimal(), nullable=False),
+        sa.Column("valid_from", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_to", UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "opened_in_version_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -443,8 +514,8 @@ def upgrade() -> None:
             "provider_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("trigger", sa.String(length=16), nullable=False),
-        sa.Column("started_at", catalogsync.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", catalogsync.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column(

@@ -20,21 +20,51 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC as UTC_ZONE
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-import catalogsync.db.types
-
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp; naive datetimes are refused, not guessed.
+
+    A frozen copy of ``catalogsync.db.types.UTCDateTime`` as it was when this revision was
+    written: a migration never imports the package, so editing the package cannot change
+    history. Never edit it.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: catalogsync stores UTC times only")
+        value = value.astimezone(UTC_ZONE)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw text from a view column on SQLite
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC_ZONE)
+        return value.astimezone(UTC_ZONE)
+
+
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-UTC = catalogsync.db.types.UTCDateTime(timezone=True)
+UTC = UTCDateTime(timezone=True)
 
 CURRENT_FORMATS = """
         SELECT p.slug AS provider, mif.model_id, 'input' AS direction, mif.input_id,

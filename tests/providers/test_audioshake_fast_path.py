@@ -36,7 +36,7 @@ UNKNOWN_FIELDS = "unknown_extra_fields.json"
 
 edgy_ids = st.sampled_from(["bass", "Bass", " bass", "bass ", "", " ", "\tvox", "\x1cx", "é"])
 edgy_formats = st.sampled_from(["wav", "WAV", " mp3", "mp4 ", "", "json", "x\u2028"])
-edgy_amounts = (
+edgy_amounts: st.SearchStrategy[Any] = (
     st.integers(-3, 10**20)
     | st.decimals(allow_nan=False, allow_infinity=False, places=4)
     | st.sampled_from([True, "1.5", None, [], 1e-7])

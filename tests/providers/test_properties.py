@@ -27,7 +27,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 # Text a provider may send: anything but NUL and lone surrogates, which are refused
 # (tests/test_bad_payloads.py), as no database can store them alike.
-text = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+text = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 ids = st.text(alphabet=string.ascii_letters + string.digits + "_-.", min_size=1, max_size=12)
 amounts = st.decimals(min_value=0, max_value=10**6, allow_nan=False, allow_infinity=False, places=6)
 format_names = st.sampled_from(
@@ -106,7 +106,7 @@ def auriko_payloads(draw: st.DrawFn) -> dict[str, Any]:
                 st.sampled_from(["openai", "azure", "anthropic", "google"]), max_size=3, unique=True
             )
         )
-        item = {
+        item: dict[str, Any] = {
             "id": model_id,
             "object": "model",
             "providers": [
