@@ -12,6 +12,7 @@ file can be committed and shared. They are wrapped in ``Secret``, whose ``repr``
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from catalogsync.errors import ConfigError
@@ -123,6 +125,16 @@ class Settings:
     max_removal_fraction: float = 0.5
     config_path: Path | None = None
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
+
+    def secrets(self) -> tuple[Secret, ...]:
+        """Every secret configured: API keys and the passwords of URLs, to be masked
+        wherever a payload, an error or a log line repeats one."""
+        found = [p.api_key for p in self.providers.values() if p.api_key is not None]
+        for url in (self.database_url, *(p.base_url for p in self.providers.values())):
+            password = _url_password(url)
+            if password:
+                found.append(Secret(password))
+        return tuple(dict.fromkeys(found))
 
 
 def api_key_env(provider: str) -> str:
@@ -242,9 +254,17 @@ def _provider_settings(
         )
     known = {k: v for k, v in data.items() if k in _PROVIDER_KEYS}
     options = {k: v for k, v in data.items() if k not in _PROVIDER_KEYS}
-    base_url = environ.get(base_url_env(name)) or known.get("base_url") or default_url
-    if not isinstance(base_url, str) or not re.match(r"^https?://", base_url):
-        raise ConfigError(f"{where}: base_url must be an http(s) URL, got {base_url!r}")
+    from_env = environ.get(base_url_env(name))
+    base_url = from_env or known.get("base_url") or default_url
+    setting = base_url_env(name) if from_env else f"{where} base_url"
+    if not isinstance(base_url, str) or not re.match(r"^https?://[^/?#]", base_url):
+        shown = mask_url(base_url) if isinstance(base_url, str) else repr(base_url)
+        raise ConfigError(f"{setting} must be an http(s) URL, got {shown!r}")
+    if not _plain_text(base_url) or re.search(r"\s", base_url):
+        raise ConfigError(
+            f"{setting} holds white space, a control character or non-ASCII text "
+            "(percent-encode it); the URL is not shown"
+        )
     schedule = known.get("schedule", DEFAULT_SCHEDULE)
     if not isinstance(schedule, str):
         raise ConfigError(f"{where}: schedule must be a string")
@@ -300,7 +320,7 @@ def _api_key(
 ) -> Secret | None:
     value = environ.get(api_key_env(name), "").strip()
     if value:
-        return Secret(value)
+        return _key(value, api_key_env(name))
     if key_file is None:
         return None
     if not isinstance(key_file, str):
@@ -312,7 +332,40 @@ def _api_key(
         raise ConfigError(
             f"[providers.{name}] api_key_file {path} cannot be read: {exc.strerror}"
         ) from None
-    return Secret(text) if text else None
+    return _key(text, f"[providers.{name}] api_key_file {path}") if text else None
+
+
+def _key(value: str, setting: str) -> Secret:
+    """An API key, refused when it could not be sent as a header value as it is."""
+    if not _plain_text(value):
+        raise ConfigError(
+            f"{setting}: the API key holds a control character or non-ASCII text, "
+            "which no HTTP header can carry (the key is not shown)"
+        )
+    return Secret(value)
+
+
+def _plain_text(value: str) -> bool:
+    """Printable ASCII only: no control characters (newlines included), nothing beyond."""
+    return value.isascii() and value.isprintable()
+
+
+def _url_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def mask_url(url: str) -> str:
+    """``url`` with the password of its user information, if any, shown as ``********``."""
+    password = _url_password(url)
+    if not password:
+        return url
+    head, sep, rest = url.partition("://")
+    userinfo, at, host = rest.partition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{head}{sep}{user}:********{at}{host}" if at else url
 
 
 def validate_schedule(schedule: str, where: str) -> None:
@@ -353,4 +406,6 @@ def _reject_unknown(data: Mapping[str, Any], allowed: set[str], where: str) -> N
 def _number(value: object, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(f"{what} must be a number")
+    if not math.isfinite(value):
+        raise ConfigError(f"{what} must be a finite number")
     return float(value)

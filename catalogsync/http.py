@@ -29,6 +29,7 @@ from catalogsync.config import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRY_AFTER_SECONDS,
     ProviderSettings,
+    mask_url,
 )
 from catalogsync.errors import (
     AuthenticationError,
@@ -229,8 +230,9 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _safe_url(url: str) -> str:
-    """The URL without its query string, which some APIs use for credentials."""
-    return url.split("?", 1)[0]
+    """The URL without its query string, which some APIs use for credentials, and with
+    the password of its user information masked."""
+    return mask_url(url.split("?", 1)[0])
 
 
 __all__ = ["ProviderError", "build_client", "get_bytes"]

@@ -89,7 +89,7 @@ class SyncPolicy:
     max_removal_fraction: float = 0.5
     allow_mass_removal: bool = False
     trigger: str = "sync"
-    secrets: tuple[Secret, ...] = ()  # API keys, masked wherever a payload repeats them
+    secrets: tuple[Secret, ...] = ()  # masked wherever a payload or error repeats them
 
     @property
     def source(self) -> str:
@@ -232,7 +232,7 @@ def sync_providers(
     selected = _select(settings, names)
     adapters = [get_provider_class(n)(settings.providers[n]) for n in selected]
     policy = SyncPolicy(
-        settings.max_removal_fraction, allow_mass_removal, trigger, _secrets(settings)
+        settings.max_removal_fraction, allow_mass_removal, trigger, settings.secrets()
     )
     outcomes: list[SyncOutcome] = []
     runnable = []
@@ -286,7 +286,7 @@ def import_payload(
     """
     adapter = get_provider_class(name)(_provider_settings(settings, name))
     policy = SyncPolicy(
-        settings.max_removal_fraction, allow_mass_removal, "import", _secrets(settings)
+        settings.max_removal_fraction, allow_mass_removal, "import", settings.secrets()
     )
     outcome = run_sync(
         engine,
@@ -356,11 +356,6 @@ def _parse_and_store(
         # of it only to find nothing to collect.
         del catalog
     return result
-
-
-def _secrets(settings: Settings) -> tuple[Secret, ...]:
-    """Every configured API key: a payload may echo any of them."""
-    return tuple(p.api_key for p in settings.providers.values() if p.api_key is not None)
 
 
 def _fetcher(adapter: Provider, client: httpx.Client) -> Callable[[], bytes]:

@@ -25,7 +25,14 @@ ADAPTER_KEY = "adapter_test_Jx4Rf8Wp2Dm6Kc"
 FILE_KEY = "keyfile_test_Mh3Vn7Bq1Ck5Tg"
 """A key read from an ``api_key_file``."""
 
-_HANDED_OUT: dict[str, str] = {ADAPTER_KEY: "ADAPTER_KEY", FILE_KEY: "FILE_KEY"}
+URL_PASSWORD = "urlpass_test_Qe5Zt1Ls9Xa3"
+"""A password inside a URL (``https://user:PASSWORD@host``): a secret like a key."""
+
+_HANDED_OUT: dict[str, str] = {
+    ADAPTER_KEY: "ADAPTER_KEY",
+    FILE_KEY: "FILE_KEY",
+    URL_PASSWORD: "URL_PASSWORD",
+}
 """Every key this module produced so far, with the label a leak report names it by."""
 
 
