@@ -39,6 +39,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from catalogsync.db.session import sqlite_file
 from catalogsync.errors import DatabaseError
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,8 @@ def held_provider_lock(engine: Engine, provider: str) -> Iterator[HeldLock | Non
         with _advisory_lock(engine, provider) as held:
             yield held
         return
-    database = engine.url.database
-    if backend != "sqlite" or not database or database == ":memory:":
+    database = sqlite_file(engine.url) if backend == "sqlite" else None
+    if database is None:
         with _local_lock(f"{engine.url}:{provider}") as acquired:
             yield HeldLock(provider) if acquired else None
         return

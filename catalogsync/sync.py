@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -400,12 +400,29 @@ def _db_message(exc: SQLAlchemyError) -> str:
 def _record_failure(
     engine: Engine, run_id: int, message: str, clock: Clock, raw: bytes | None = None
 ) -> None:
+    """Record run ``run_id`` as failed with ``message`` and the payload it received.
+
+    A database that could not take the catalog (its disk full, say) may not take the
+    payload either: then the run is recorded without it, so that its real reason is
+    kept rather than found later as an abandoned run.
+    """
     try:
         finish_run(engine, run_id, "failed", clock(), error=message, raw=raw)
+        return
     except SQLAlchemyError as exc:
-        detail = _db_message(exc)
-        cause = "" if detail in message else f" ({detail})"
-        raise DatabaseError(
-            f"run {run_id} failed and could not be recorded{cause}; it stays 'running' until "
-            f"the next sync marks it abandoned. It failed with: {message}"
-        ) from exc
+        if raw is None:
+            _unrecorded(run_id, message, exc)
+        kept = f"{message} (the payload it received could not be kept: {_db_message(exc)})"
+    try:
+        finish_run(engine, run_id, "failed", clock(), error=kept)
+    except SQLAlchemyError as exc:
+        _unrecorded(run_id, message, exc)
+
+
+def _unrecorded(run_id: int, message: str, exc: SQLAlchemyError) -> NoReturn:
+    detail = _db_message(exc)
+    cause = "" if detail in message else f" ({detail})"
+    raise DatabaseError(
+        f"run {run_id} failed and could not be recorded{cause}; it stays 'running' until "
+        f"the next sync marks it abandoned. It failed with: {message}"
+    ) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -26,6 +27,25 @@ def normalize_url(url: str) -> URL:
             f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://"
         )
     return parsed
+
+
+def sqlite_file(url: URL) -> str | None:
+    """The file a SQLite URL names (``None`` for an in-memory database).
+
+    Both spellings: ``sqlite:///PATH`` and the URI filename ``sqlite:///file:PATH?uri=true``
+    (whose own query, e.g. ``mode=memory``, is read too).
+    """
+    database = url.database
+    if not database or database == ":memory:":
+        return None
+    if str(url.query.get("uri", "")).lower() not in ("true", "1") or not database.startswith(
+        "file:"
+    ):
+        return database
+    parts = urlsplit(database)
+    if parse_qs(parts.query).get("mode") == ["memory"]:
+        return None
+    return unquote(parts.path) or None
 
 
 def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
