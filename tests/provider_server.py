@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from catalogsync.render import dumps_json
+from catalogsync.present.output import dumps_json
 
 # (path, query that selects the variant) -> endpoint name
 ROUTES = {

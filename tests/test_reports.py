@@ -306,7 +306,8 @@ def test_models_as_of_reproduces_older_catalogs(history):
 
 def test_partial_diff_equals_the_full_comparison(history, engine):
     from catalogsync.diff import diff_catalogs
-    from catalogsync.queries import changed_model_ids, list_versions, load_catalog
+    from catalogsync.reads.catalogs import changed_model_ids, load_catalog
+    from catalogsync.reads.versions import list_versions
 
     with engine.connect() as conn:
         versions = list_versions(conn, "akool")
@@ -335,3 +336,4 @@ def test_report_table_shows_bracketed_ids_verbatim(engine, database_url, monkeyp
     rows_ = [line for line in out.splitlines() if "unit 720p" in line]
     assert len(rows_) == 2
     assert all("kling[bold]" in line for line in rows_)
+

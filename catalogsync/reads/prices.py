@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, select
 
 from catalogsync.db.views import price_changes, price_history
+from catalogsync.keys import PRICE
 
 PERCENT = Decimal("0.01")
 CHUNK = 500  # model ids per IN (...)
@@ -45,18 +46,11 @@ class PriceChange:
             return None
         return (delta * 100 / self.old_amount).quantize(PERCENT)
 
-    @property
-    def series_key(self) -> tuple[str, str, str]:
-        """The price this row is about, within its model."""
-        return (self.price_type, self.variant, self.unit)
-
 
 COLUMNS = (
     "provider",
     "model_id",
-    "price_type",
-    "variant",
-    "unit",
+    *PRICE.fields,
     "old_amount",
     "new_amount",
     "change",
@@ -64,13 +58,6 @@ COLUMNS = (
     "catalog_version",
 )
 """The columns of the ``price_changes`` view, in order."""
-
-REPORT_COLUMNS = (*COLUMNS, "absolute_change", "percent_change")
-
-
-def as_record(row: PriceChange) -> dict[str, object]:
-    """A row with every report column, computed ones included."""
-    return {name: getattr(row, name) for name in REPORT_COLUMNS}
 
 
 def query_price_changes(
@@ -87,9 +74,7 @@ def query_price_changes(
         view.c.changed_at,
         view.c.provider,
         view.c.model_id,
-        view.c.price_type,
-        view.c.variant,
-        view.c.unit,
+        *(view.c[name] for name in PRICE.fields),
     )
     if provider:
         query = query.where(view.c.provider == provider)
@@ -111,7 +96,8 @@ class PricePoint:
     end: datetime | None
 
 
-Series = dict[tuple[str, str, str], list[PricePoint]]
+Series = dict[tuple[str, ...], list[PricePoint]]
+"""One model's price history: price key (``keys.PRICE.fields``) -> its points in time order."""
 
 
 def price_series(conn: Connection, models: list[tuple[str, str]]) -> dict[tuple[str, str], Series]:
@@ -131,9 +117,7 @@ def _load_series(
     query = (
         select(
             view.c.model_id,
-            view.c.price_type,
-            view.c.variant,
-            view.c.unit,
+            *(view.c[name] for name in PRICE.fields),
             view.c.amount,
             view.c.valid_from,
             view.c.valid_to,
@@ -141,7 +125,5 @@ def _load_series(
         .where(view.c.provider == provider, view.c.model_id.in_(ids))
         .order_by(view.c.valid_from)
     )
-    for model_id, price_type, variant, unit, amount, start, end in conn.execute(query):
-        found[(provider, model_id)][(price_type, variant, unit)].append(
-            PricePoint(amount, start, end)
-        )
+    for model_id, *key, amount, start, end in conn.execute(query):
+        found[(provider, model_id)][tuple(key)].append(PricePoint(amount, start, end))
