@@ -337,3 +337,39 @@ def test_report_table_shows_bracketed_ids_verbatim(engine, database_url, monkeyp
     assert len(rows_) == 2
     assert all("kling[bold]" in line for line in rows_)
 
+
+@pytest.mark.parametrize(
+    ("name", "format_name"),
+    [
+        ("prices.json", "json"),
+        ("prices.csv", "csv"),
+        ("prices.md", "markdown"),
+        ("prices.MD", "markdown"),
+        ("prices.txt", "table"),
+        ("prices", "table"),
+    ],
+)
+def test_report_prices_output_takes_its_format_from_the_extension(
+    history, tmp_path, name, format_name
+):
+    target = tmp_path / name
+    assert run("report", "prices", "--output", str(target))[0] == 0
+    code, expected = run("report", "prices", "--format", format_name)
+    assert code == 0
+    assert target.read_text() == expected
+
+
+def test_report_prices_output_html_without_format_is_the_page(history, tmp_path):
+    target = tmp_path / "prices.html"
+    assert run("report", "prices", "--output", str(target))[0] == 0
+    page = target.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count('<svg class="chart"') == 4
+
+
+def test_report_prices_format_wins_over_the_extension(history, tmp_path):
+    target = tmp_path / "prices.html"
+    assert run("report", "prices", "--format", "csv", "--output", str(target))[0] == 0
+    code, expected = run("report", "prices", "--format", "csv")
+    assert code == 0
+    assert target.read_text() == expected
