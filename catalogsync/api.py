@@ -247,13 +247,12 @@ def price_report(
     ``until`` at midnight (a date alone) means the whole of that day. With ``history``,
     the whole price history of each model that changed comes too (for charts).
     """
-    from catalogsync.reads.prices import price_series, query_price_changes
+    from catalogsync.reads.prices import changed_models, price_series, query_price_changes
 
     until = end_of_day(until)
     with reading(db.engine) as conn:
         rows = query_price_changes(conn, provider=provider, model=model, since=since, until=until)
-        models = list(dict.fromkeys((r.provider, r.model_id) for r in rows))
-        series = price_series(conn, models) if history else {}
+        series = price_series(conn, changed_models(rows)) if history else {}
     title = (
         "Price changes" + (f": {provider}" if provider else "") + (f" / {model}" if model else "")
     )

@@ -23,6 +23,7 @@ from catalogsync.present.prices import (
     display_cells,
     summary_line,
 )
+from catalogsync.reads.prices import changed_models
 
 if TYPE_CHECKING:
     from catalogsync.reads.prices import PriceChange, PricePoint, Series
@@ -66,7 +67,7 @@ def render_prices_html(report: PriceReport, out: IO[str]) -> None:
     generated_at, period = report.generated_at, report.period
     charts = [
         _chart_section(provider, model_id, series.get((provider, model_id), {}), generated_at)
-        for provider, model_id in dict.fromkeys((r.provider, r.model_id) for r in rows)
+        for provider, model_id in changed_models(rows)
     ]
     charts_html = "\n".join(charts) if charts else "<p>No price changed in this period.</p>"
     out.write(f"""<!DOCTYPE html>

@@ -33,6 +33,11 @@ def write_json(value: Any, out: IO[str]) -> None:
     out.write(dumps_json(value) + "\n")
 
 
+def shorten(text: str, width: int) -> str:
+    """``text``, cut to ``width`` characters with ``...`` when longer (tables; JSON has it all)."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def console(out: IO[str]) -> Console:
     """A rich console on ``out``: colours on a terminal, plain text through a pipe or a file."""
     return Console(file=out, soft_wrap=False, width=None if out.isatty() else 160)

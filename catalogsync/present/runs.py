@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
-from catalogsync.present.output import write_json, write_rich
+from catalogsync.present.output import shorten, write_json, write_rich
 
 if TYPE_CHECKING:
     from catalogsync.reads.runs import RunPayload, RunRow
@@ -78,7 +78,6 @@ def runs_table(runs: Sequence[RunRow]) -> Table:
     ):
         table.add_column(column, overflow="fold" if column == "error" else "ellipsis")
     for run in runs:
-        error = run.error or ""
         cells = (
             str(run.id),
             run.provider,
@@ -89,7 +88,7 @@ def runs_table(runs: Sequence[RunRow]) -> Table:
             str(run.version) if run.version is not None else "",
             _counts(run),
             run.payload_source or "",
-            error if len(error) <= ERROR_WIDTH else error[: ERROR_WIDTH - 3] + "...",
+            shorten(run.error or "", ERROR_WIDTH),
         )
         table.add_row(*(Text(cell) for cell in cells))  # Text: no markup in error messages
     return table

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from catalogsync.durations import format_age
-from catalogsync.present.output import write_json, write_rich
+from catalogsync.present.output import shorten, write_json, write_rich
 
 if TYPE_CHECKING:
     from catalogsync.reads.status import ProviderStatus
@@ -72,13 +72,12 @@ def render_status_table(report: StatusReport, out: IO[str]) -> None:
         else:
             state = "ok" if status.last_success_at else "-"
         failure = status.last_failure_at
-        error = status.last_failure_error or ""
         table.add_row(
             status.provider,
             "yes" if status.enabled else "no",
             _ago(status.success_age(now)),
             _ago(now - failure if failure else None),
-            Text(error if len(error) <= ERROR_WIDTH else error[: ERROR_WIDTH - 3] + "..."),
+            Text(shorten(status.last_failure_error or "", ERROR_WIDTH)),
             f"v{status.version} {_ago(status.data_age(now))}" if status.version else "-",
             str(status.version_count),
             "-" if status.model_count is None else str(status.model_count),

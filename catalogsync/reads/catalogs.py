@@ -18,11 +18,11 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, or_, select
 from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price
 from catalogsync.codec import loads_exact
 from catalogsync.db import models as t
+from catalogsync.db.bulk import chunks
 from catalogsync.keys import PRICE
 from catalogsync.reads.versions import PROVIDERS, VersionRow
 
 FORMATS: Table = t.formats
-CHUNK = 500  # model ids per IN (...)
 
 
 def changed_model_ids(conn: Connection, old: VersionRow, new: VersionRow) -> set[str]:
@@ -69,13 +69,10 @@ def load_catalog(
         )
         if only is None:
             return list(conn.execute(query))
-        wanted = sorted(only)
         return [
             row
-            for start in range(0, len(wanted), CHUNK)
-            for row in conn.execute(
-                query.where(table.c.model_id.in_(wanted[start : start + CHUNK]))
-            )
+            for ids in chunks(sorted(only))
+            for row in conn.execute(query.where(table.c.model_id.in_(ids)))
         ]
 
     def format_set(id_list: str) -> frozenset[Format]:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
+from catalogsync.db.bulk import chunks
 from catalogsync.db.views import price_changes, price_history
 from catalogsync.keys import PRICE
 
 PERCENT = Decimal("0.01")
-CHUNK = 500  # model ids per IN (...)
 
 
 @dataclass(frozen=True)
@@ -100,18 +101,22 @@ Series = dict[tuple[str, ...], list[PricePoint]]
 """One model's price history: price key (``keys.PRICE.fields``) -> its points in time order."""
 
 
+def changed_models(rows: Sequence[PriceChange]) -> list[tuple[str, str]]:
+    """The ``(provider, model_id)`` of each model in ``rows``, in the order they first appear."""
+    return list(dict.fromkeys((r.provider, r.model_id) for r in rows))
+
+
 def price_series(conn: Connection, models: list[tuple[str, str]]) -> dict[tuple[str, str], Series]:
     """The whole price history of each ``(provider, model_id)``, per price key, in time order."""
     found: dict[tuple[str, str], Series] = {m: defaultdict(list) for m in models}
     for provider in sorted({p for p, _ in models}):
-        ids = sorted(m for p, m in models if p == provider)
-        for start_at in range(0, len(ids), CHUNK):
-            _load_series(conn, found, provider, ids[start_at : start_at + CHUNK])
+        for ids in chunks(sorted(m for p, m in models if p == provider)):
+            _load_series(conn, found, provider, ids)
     return {key: dict(series) for key, series in found.items()}
 
 
 def _load_series(
-    conn: Connection, found: dict[tuple[str, str], Series], provider: str, ids: list[str]
+    conn: Connection, found: dict[tuple[str, str], Series], provider: str, ids: Sequence[str]
 ) -> None:
     view = price_history
     query = (
