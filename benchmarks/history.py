@@ -38,7 +38,7 @@ from catalogsync.cli import main
 from catalogsync.config import ProviderSettings, Settings
 from catalogsync.db.migrate import upgrade
 from catalogsync.db.session import make_engine
-from catalogsync.render import dumps_json
+from catalogsync.present.output import dumps_json
 from catalogsync.sync import import_payload
 
 START = datetime(2025, 1, 1, tzinfo=UTC)

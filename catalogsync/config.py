@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from catalogsync.errors import ConfigError
+from catalogsync.payloads import Secret, mask_url, url_password
 from catalogsync.schedules import build_trigger, interval_seconds
 
 DEFAULT_DATABASE_URL = "sqlite:///catalogsync.db"
@@ -52,30 +52,6 @@ _DAEMON_KEYS = {
     "timezone",
 }
 _TOP_KEYS = {"database", "sync", "http", "daemon", "providers"}
-
-
-class Secret:
-    """A string that never shows itself in ``repr``, ``str`` or f-strings."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """Return the secret itself, for the one place that must send it."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 @dataclass(frozen=True)
@@ -126,12 +102,20 @@ class Settings:
     config_path: Path | None = None
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
 
+    def provider(self, name: str) -> ProviderSettings:
+        """The settings of provider ``name``; ``ConfigError`` when none is installed so."""
+        try:
+            return self.providers[name]
+        except KeyError:
+            known = ", ".join(self.providers) or "none"
+            raise ConfigError(f"unknown provider {name!r}; installed: {known}") from None
+
     def secrets(self) -> tuple[Secret, ...]:
         """Every secret configured: API keys and the passwords of URLs, to be masked
         wherever a payload, an error or a log line repeats one."""
         found = [p.api_key for p in self.providers.values() if p.api_key is not None]
         for url in (self.database_url, *(p.base_url for p in self.providers.values())):
-            password = _url_password(url)
+            password = url_password(url)
             if password:
                 found.append(Secret(password))
         return tuple(dict.fromkeys(found))
@@ -348,24 +332,6 @@ def _key(value: str, setting: str) -> Secret:
 def _plain_text(value: str) -> bool:
     """Printable ASCII only: no control characters (newlines included), nothing beyond."""
     return value.isascii() and value.isprintable()
-
-
-def _url_password(url: str) -> str | None:
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
-
-
-def mask_url(url: str) -> str:
-    """``url`` with the password of its user information, if any, shown as ``********``."""
-    password = _url_password(url)
-    if not password:
-        return url
-    head, sep, rest = url.partition("://")
-    userinfo, at, host = rest.partition("@")
-    user = userinfo.split(":", 1)[0]
-    return f"{head}{sep}{user}:********{at}{host}" if at else url
 
 
 def validate_schedule(schedule: str, where: str) -> None:

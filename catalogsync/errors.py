@@ -1,13 +1,14 @@
 """The whole exception tree of catalogsync.
 
-Every error the package raises on purpose derives from ``CatalogSyncError``; ``cli.py``
+Every error the package raises on purpose derives from ``CatalogSyncError``; ``cli``
 is the only place that maps them to exit codes::
 
     CatalogSyncError
     ├── ConfigError                  bad settings or usage (exit 2)
     │   └── NotFoundError            a named version or provider does not exist
     ├── DatabaseError                the database is unreachable or not migrated
-    │   └── SchemaNotReadyError      run `catalogsync db upgrade` first
+    │   ├── SchemaNotReadyError      run `catalogsync db upgrade` first
+    │   └── DatabaseAccessError      a connection or statement failed (what the database said)
     ├── ProviderError                anything that went wrong talking to a provider
     │   ├── TransientProviderError   timeouts, connection errors, 429, 5xx: worth a retry
     │   └── PermanentProviderError   other 4xx, bad key, Akool ``code`` != 1000
@@ -51,6 +52,23 @@ class SchemaNotReadyError(DatabaseError):
         super().__init__(
             f"the database {state}, this catalogsync needs {head}: run `catalogsync db upgrade`"
         )
+
+
+class DatabaseAccessError(DatabaseError):
+    """The database refused a connection or a statement; the message is what it said.
+
+    The library raises it in place of SQLAlchemy's errors, so front ends handle one tree.
+    """
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(database_message(exc))
+
+
+def database_message(exc: BaseException) -> str:
+    """The first line of what the database said (the driver's error under SQLAlchemy's)."""
+    original = getattr(exc, "orig", None)
+    text = str(original if original is not None else exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 class ProviderError(CatalogSyncError):

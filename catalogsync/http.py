@@ -29,7 +29,6 @@ from catalogsync.config import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRY_AFTER_SECONDS,
     ProviderSettings,
-    mask_url,
 )
 from catalogsync.errors import (
     AuthenticationError,
@@ -37,6 +36,7 @@ from catalogsync.errors import (
     ProviderError,
     TransientProviderError,
 )
+from catalogsync.payloads import mask_url
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from wsgiref.simple_server import WSGIServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from catalogsync.errors import ConfigError
-from catalogsync.status import ProviderStatus
-from catalogsync.sync import SyncOutcome
+from catalogsync.reads.status import ProviderStatus
+from catalogsync.results import SyncOutcome
 
 OUTCOMES = ("succeeded", "unchanged", "failed", "skipped")
 

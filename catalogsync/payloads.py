@@ -1,5 +1,7 @@
-"""What catalogsync does to the bytes a provider sent before they are parsed or kept.
+"""Secrets, and what catalogsync does to the bytes a provider sent before they are parsed or kept.
 
+- **Secrets**: API keys and URL passwords are ``Secret``s, whose ``repr`` is masked;
+  ``mask_url`` shows a URL with its password masked.
 - **Redaction**: a provider that echoes the key it was sent (some APIs repeat a refused
   key in their error) must not get it stored, logged or printed, so every payload, error
   body and failure message has each configured secret replaced by ``********`` as it
@@ -16,14 +18,39 @@ import hashlib
 import threading
 import zlib
 from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
 
 from catalogsync import __version__
-from catalogsync.config import Secret
 from catalogsync.errors import DatabaseError
 
 ENCODING = "zlib"
 """How stored payloads are encoded (``raw_encoding``)."""
 LEVEL = 6
+
+
+class Secret:
+    """A string that never shows itself in ``repr``, ``str`` or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret itself, for the one place that must send it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
 
 MASK = "********"
 MIN_REDACTED_LENGTH = 8
@@ -91,3 +118,22 @@ def compressing(raw: bytes) -> Callable[[], bytes]:
         return result[0] if result else compress(raw)
 
     return wait
+
+
+def url_password(url: str) -> str | None:
+    """The password in ``url``'s user information, if any."""
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def mask_url(url: str) -> str:
+    """``url`` with the password of its user information, if any, shown as ``********``."""
+    password = url_password(url)
+    if not password:
+        return url
+    head, sep, rest = url.partition("://")
+    userinfo, at, host = rest.partition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{head}{sep}{user}:********{at}{host}" if at else url

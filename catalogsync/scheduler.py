@@ -1,6 +1,6 @@
 """The daemon: one APScheduler 3.x job per enabled provider, until SIGTERM or SIGINT.
 
-Each job calls ``sync.sync_providers`` for its provider, in a worker thread of its own, so
+Each job calls the library's ``api.sync`` for its provider, in a worker thread of its own, so
 a slow or failing provider never holds up the others. APScheduler keeps one run of a job
 at a time (``max_instances=1``), folds runs missed while the process was busy or
 suspended into one (``coalesce``) and runs a late job however late it is
@@ -32,17 +32,13 @@ from typing import Any
 import httpx
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
+from catalogsync import api
 from catalogsync.config import Settings
-from catalogsync.db.session import reading
-from catalogsync.errors import CatalogSyncError, ConfigError
+from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseAccessError
 from catalogsync.metrics import MetricsServer, SyncMetrics
 from catalogsync.providers import get_provider_class
 from catalogsync.schedules import build_trigger
-from catalogsync.status import provider_status
-from catalogsync.sync import sync_providers
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +80,14 @@ class Daemon:
 
     def __init__(
         self,
-        engine: Engine,
+        db: api.Database,
         settings: Settings,
         providers: Sequence[str],
         *,
         metrics: SyncMetrics | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.engine = engine
+        self.db = db
         self.settings = settings
         self.providers = list(providers)
         self.metrics = metrics
@@ -147,11 +143,12 @@ class Daemon:
         if self.metrics is None:
             return
         try:
-            with reading(self.engine) as conn:
-                for name in names or self.providers:
-                    self.metrics.refresh(provider_status(conn, name, enabled=True))
-        except SQLAlchemyError as exc:
-            log.warning("cannot read metrics from the database: %s", type(exc).__name__)
+            report = api.status(self.db, self.settings, providers=names or self.providers)
+        except DatabaseAccessError as exc:
+            log.warning("cannot read metrics from the database: %s", type(exc.__cause__).__name__)
+            return
+        for status in report.statuses:
+            self.metrics.refresh(status)
 
     def _job(self, name: str) -> None:
         if self._stopping.is_set():
@@ -167,9 +164,9 @@ class Daemon:
 
     def _sync(self, name: str) -> None:
         try:
-            [outcome] = sync_providers(
-                self.engine, self.settings, [name], trigger="daemon", transport=self.transport
-            )
+            [outcome] = api.sync(
+                self.db, self.settings, [name], trigger="daemon", transport=self.transport
+            ).outcomes
         except CatalogSyncError as exc:
             log.error("sync could not run: %s", exc, extra={"provider": name})
             if self.metrics:
@@ -187,7 +184,7 @@ class Daemon:
 
 
 def run_daemon(
-    engine: Engine,
+    db: api.Database,
     settings: Settings,
     *,
     metrics_port: int | None = None,
@@ -203,7 +200,7 @@ def run_daemon(
     providers = runnable_providers(settings)
     port = metrics_port if metrics_port is not None else settings.daemon.metrics_port
     metrics = SyncMetrics(providers) if port is not None else None
-    daemon = Daemon(engine, settings, providers, metrics=metrics, transport=transport)
+    daemon = Daemon(db, settings, providers, metrics=metrics, transport=transport)
     server = None
     if metrics is not None and port is not None:
         server = MetricsServer(metrics, port, metrics_host or settings.daemon.metrics_host)

@@ -27,8 +27,9 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from catalogsync.durations import UNIT_SECONDS
+
 EVERY = re.compile(r"^@every\s+(\d+)\s*([smh])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbering: sun = 0 = 7
 _STEP = re.compile(r"^[1-9]\d*$")
 
@@ -38,7 +39,7 @@ def interval_seconds(schedule: str) -> int | None:
     match = EVERY.match(schedule.strip())
     if not match:
         return None
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return int(match.group(1)) * UNIT_SECONDS[match.group(2)]
 
 
 def build_trigger(schedule: str, timezone: tzinfo, jitter: float = 0.0) -> BaseTrigger:

@@ -29,13 +29,20 @@ from typing import TYPE_CHECKING, NoReturn
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from catalogsync.config import ProviderSettings, Secret, Settings
+from catalogsync.config import Settings
 from catalogsync.db.session import reading
-from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseError, ProviderError
+from catalogsync.errors import (
+    CatalogSyncError,
+    ConfigError,
+    DatabaseError,
+    ProviderError,
+    database_message,
+)
 from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context, set_log_context
-from catalogsync.payloads import payload_hash, redact, redact_bytes
+from catalogsync.payloads import Secret, payload_hash, redact, redact_bytes
 from catalogsync.providers import Provider, get_provider_class
+from catalogsync.results import SyncOutcome
 from catalogsync.runs import (
     RunCounts,
     abandon_running_runs,
@@ -58,28 +65,6 @@ LOCK_RETRY_SECONDS = 0.5
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class SyncOutcome:
-    """How one provider's sync (or import) ended."""
-
-    provider: str
-    status: str  # succeeded | unchanged | failed | skipped
-    run_id: int | None = None
-    version: int | None = None
-    model_count: int | None = None
-    added: int = 0
-    removed: int = 0
-    changed: int = 0
-    prices_changed: int = 0
-    error: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """Whether the provider is now up to date (or was deliberately skipped)."""
-        return self.status != "failed"
 
 
 @dataclass(frozen=True)
@@ -148,7 +133,7 @@ def _locked_sync(
             )
         run_id = start_run(engine, provider_id, policy.trigger, clock())
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot record a sync run: {_db_message(exc)}") from exc
+        raise DatabaseError(f"cannot record a sync run: {database_message(exc)}") from exc
     set_log_context(run_id=run_id)
     log.info("sync started", extra={"provider": name, "run_id": run_id})
     raw: bytes | None = None
@@ -183,7 +168,7 @@ def _locked_sync(
     except SQLAlchemyError as exc:
         raise DatabaseError(
             f"run {run_id} {result.status} (version {result.version}) but could not be "
-            f"recorded: {_db_message(exc)}"
+            f"recorded: {database_message(exc)}"
         ) from exc
     log.info(
         "sync %s: version %s, %d models (+%d -%d ~%d), %d price changes",
@@ -284,7 +269,7 @@ def import_payload(
     Unlike a sync, an import asked for by hand waits for a sync of the provider in progress
     elsewhere, and fails rather than being skipped if that takes too long.
     """
-    adapter = get_provider_class(name)(_provider_settings(settings, name))
+    adapter = get_provider_class(name)(settings.provider(name))
     policy = SyncPolicy(
         settings.max_removal_fraction, allow_mass_removal, "import", settings.secrets()
     )
@@ -364,7 +349,7 @@ def _fetcher(adapter: Provider, client: httpx.Client) -> Callable[[], bytes]:
 
 def _select(settings: Settings, names: Sequence[str]) -> list[str]:
     for name in names:
-        _provider_settings(settings, name)
+        settings.provider(name)
     if names:
         return list(dict.fromkeys(names))  # named explicitly: run even when disabled
     enabled = [n for n, p in settings.providers.items() if p.enabled]
@@ -373,28 +358,14 @@ def _select(settings: Settings, names: Sequence[str]) -> list[str]:
     return enabled
 
 
-def _provider_settings(settings: Settings, name: str) -> ProviderSettings:
-    try:
-        return settings.providers[name]
-    except KeyError:
-        known = ", ".join(settings.providers) or "none"
-        raise ConfigError(f"unknown provider {name!r}; installed: {known}") from None
-
-
 def _failure_message(exc: BaseException) -> str:
     if isinstance(exc, DatabaseError):
         return f"database error: {exc}"
     if isinstance(exc, CatalogSyncError):
         return str(exc)
     if isinstance(exc, SQLAlchemyError):
-        return f"database error: {_db_message(exc)}"
+        return f"database error: {database_message(exc)}"
     return f"internal error: {type(exc).__name__}: {exc}"
-
-
-def _db_message(exc: SQLAlchemyError) -> str:
-    original = getattr(exc, "orig", None)
-    text = str(original if original is not None else exc)
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 def _record_failure(
@@ -412,7 +383,7 @@ def _record_failure(
     except SQLAlchemyError as exc:
         if raw is None:
             _unrecorded(run_id, message, exc)
-        kept = f"{message} (the payload it received could not be kept: {_db_message(exc)})"
+        kept = f"{message} (the payload it received could not be kept: {database_message(exc)})"
     try:
         finish_run(engine, run_id, "failed", clock(), error=kept)
     except SQLAlchemyError as exc:
@@ -420,7 +391,7 @@ def _record_failure(
 
 
 def _unrecorded(run_id: int, message: str, exc: SQLAlchemyError) -> NoReturn:
-    detail = _db_message(exc)
+    detail = database_message(exc)
     cause = "" if detail in message else f" ({detail})"
     raise DatabaseError(
         f"run {run_id} failed and could not be recorded{cause}; it stays 'running' until "

@@ -19,9 +19,10 @@ import os
 import sys
 from pathlib import Path
 
-from catalogsync.config import ProviderSettings, Secret, api_key_env, base_url_env
+from catalogsync.config import ProviderSettings, api_key_env, base_url_env
 from catalogsync.errors import CatalogSyncError, PayloadError
 from catalogsync.http import build_client
+from catalogsync.payloads import Secret
 from catalogsync.providers import provider_classes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "providers"

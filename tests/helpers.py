@@ -9,9 +9,10 @@ from sqlalchemy import Engine, select, text
 
 from catalogsync.config import ProviderSettings, Settings
 from catalogsync.db import models as t
+from catalogsync.present.output import dumps_json
 from catalogsync.providers import default_base_urls
-from catalogsync.render import dumps_json
-from catalogsync.sync import SyncOutcome, import_payload
+from catalogsync.results import SyncOutcome
+from catalogsync.sync import import_payload
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

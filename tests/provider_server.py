@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from catalogsync.present.output import dumps_json
 from catalogsync.providers import provider_classes
-from catalogsync.render import dumps_json
 
 LOCAL_SERVER_FIXTURES = Path(__file__).parent / "fixtures" / "local_server"
 

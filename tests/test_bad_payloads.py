@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from catalogsync.db.session import make_engine
-from catalogsync.render import dumps_json
+from catalogsync.present.output import dumps_json
 from tests.api_keys import KEYS
 from tests.factories import (
     akool_model,

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from catalogsync.cli import main
-from catalogsync.config import load_settings, mask_url
+from catalogsync.config import load_settings
 from catalogsync.db.session import make_engine
 from catalogsync.errors import ConfigError
+from catalogsync.payloads import mask_url
 from catalogsync.providers import default_base_urls
 from tests.api_keys import KEYS, URL_PASSWORD
 from tests.helpers import provider_runs

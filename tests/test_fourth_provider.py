@@ -27,8 +27,8 @@ from catalogsync.catalog import Catalog, Model, Price
 from catalogsync.config import ProviderSettings
 from catalogsync.db.session import make_engine
 from catalogsync.errors import PayloadError, PermanentProviderError
+from catalogsync.present.output import dumps_json
 from catalogsync.providers import provider_classes
-from catalogsync.render import dumps_json
 from tests.api_keys import KEYS
 from tests.helpers import rows
 from tests.processes import process_env, spawn_processes

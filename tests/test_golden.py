@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from catalogsync.cli import main
-from catalogsync.render import dumps_json
+from catalogsync.present.output import dumps_json
 from tests.factories import (
     akool_model,
     akool_payload,

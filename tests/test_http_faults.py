@@ -17,7 +17,7 @@ import httpx
 import pytest
 import stamina
 
-from catalogsync.config import ProviderSettings, Secret, load_settings
+from catalogsync.config import ProviderSettings, load_settings
 from catalogsync.errors import (
     AuthenticationError,
     ConfigError,
@@ -25,8 +25,9 @@ from catalogsync.errors import (
     TransientProviderError,
 )
 from catalogsync.http import _backoff, build_client, get_bytes
+from catalogsync.payloads import Secret
+from catalogsync.present.output import dumps_json
 from catalogsync.providers import default_base_urls
-from catalogsync.render import dumps_json
 from tests.api_keys import KEYS
 from tests.factories import audioshake_model, audioshake_payload
 from tests.helpers import cli, use_local_server

@@ -26,8 +26,8 @@ from catalogsync.cli import main
 from catalogsync.db.migrate import current_revision, head_revision, upgrade
 from catalogsync.db.session import make_engine
 from catalogsync.locks import advisory_key, lock_file, provider_lock, schema_lock
+from catalogsync.present.output import dumps_json
 from catalogsync.providers import get_provider_class
-from catalogsync.render import dumps_json
 from catalogsync.runs import ensure_provider, start_run
 from catalogsync.sync import SyncPolicy, run_sync
 from tests.factories import audioshake_model, audioshake_payload

@@ -21,7 +21,8 @@ from catalogsync.db.migrate import (
 from catalogsync.db.models import metadata
 from catalogsync.db.session import make_engine
 from catalogsync.db.types import UTCDateTime
-from catalogsync.queries import find_version, load_catalog
+from catalogsync.reads.catalogs import load_catalog
+from catalogsync.reads.versions import find_version
 from tests.factories import audioshake_model, audioshake_payload
 from tests.helpers import count, snapshot, store
 

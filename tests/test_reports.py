@@ -306,7 +306,8 @@ def test_models_as_of_reproduces_older_catalogs(history):
 
 def test_partial_diff_equals_the_full_comparison(history, engine):
     from catalogsync.diff import diff_catalogs
-    from catalogsync.queries import changed_model_ids, list_versions, load_catalog
+    from catalogsync.reads.catalogs import changed_model_ids, load_catalog
+    from catalogsync.reads.versions import list_versions
 
     with engine.connect() as conn:
         versions = list_versions(conn, "akool")
@@ -335,3 +336,40 @@ def test_report_table_shows_bracketed_ids_verbatim(engine, database_url, monkeyp
     rows_ = [line for line in out.splitlines() if "unit 720p" in line]
     assert len(rows_) == 2
     assert all("kling[bold]" in line for line in rows_)
+
+
+@pytest.mark.parametrize(
+    ("name", "format_name"),
+    [
+        ("prices.json", "json"),
+        ("prices.csv", "csv"),
+        ("prices.md", "markdown"),
+        ("prices.MD", "markdown"),
+        ("prices.txt", "table"),
+        ("prices", "table"),
+    ],
+)
+def test_report_prices_output_takes_its_format_from_the_extension(
+    history, tmp_path, name, format_name
+):
+    target = tmp_path / name
+    assert run("report", "prices", "--output", str(target))[0] == 0
+    code, expected = run("report", "prices", "--format", format_name)
+    assert code == 0
+    assert target.read_text() == expected
+
+
+def test_report_prices_output_html_without_format_is_the_page(history, tmp_path):
+    target = tmp_path / "prices.html"
+    assert run("report", "prices", "--output", str(target))[0] == 0
+    page = target.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count('<svg class="chart"') == 4
+
+
+def test_report_prices_format_wins_over_the_extension(history, tmp_path):
+    target = tmp_path / "prices.html"
+    assert run("report", "prices", "--format", "csv", "--output", str(target))[0] == 0
+    code, expected = run("report", "prices", "--format", "csv")
+    assert code == 0
+    assert target.read_text() == expected

@@ -13,7 +13,15 @@ import sys
 from pathlib import Path
 
 FIXTURE = Path(__file__).parent / "fixtures" / "providers" / "audioshake" / "docs_example.json"
-NOT_NEEDED = ("sqlalchemy.orm", "httpx", "stamina", "pydantic", "catalogsync.reports.prices")
+NOT_NEEDED = (
+    "sqlalchemy.orm",
+    "httpx",
+    "stamina",
+    "pydantic",
+    "catalogsync.reads.prices",
+    "catalogsync.present.prices",
+    "catalogsync.present.html",
+)
 
 SCRIPT = """
 import json, sys

@@ -10,12 +10,14 @@ import pytest
 from prometheus_client import generate_latest
 
 from catalogsync.cli import build_parser, main
+from catalogsync.durations import format_age, parse_duration
 from catalogsync.errors import TransientProviderError
 from catalogsync.metrics import SyncMetrics
+from catalogsync.present.output import dumps_json
 from catalogsync.providers import get_provider_class
-from catalogsync.render import dumps_json
-from catalogsync.status import ProviderStatus, format_age, parse_duration
-from catalogsync.sync import SyncOutcome, SyncPolicy, run_sync
+from catalogsync.reads.status import ProviderStatus
+from catalogsync.results import SyncOutcome
+from catalogsync.sync import SyncPolicy, run_sync
 from tests.factories import (
     akool_model,
     akool_payload,

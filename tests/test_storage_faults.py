@@ -22,7 +22,7 @@ LARGE = audioshake_payload(
     *(
         audioshake_model(f"model-{i:05d}", description=f"{i} " + "long text " * 40)
         for i in range(3000)
-    )
+    ),
 )
 
 

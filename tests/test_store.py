@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from catalogsync.queries import find_version, list_versions, load_catalog
+from catalogsync.reads.catalogs import load_catalog
+from catalogsync.reads.versions import find_version, list_versions
 from tests.factories import akool_model, akool_payload, audioshake_model, audioshake_payload
 from tests.helpers import T0, count, rows, runs, snapshot, store
 

@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from catalogsync.config import ProviderSettings, Secret
+from catalogsync.config import ProviderSettings
 from catalogsync.http import build_client
+from catalogsync.payloads import Secret
 from tests.api_keys import ADAPTER_KEY
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "providers"

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from catalogsync.codec import normalize_json
 from catalogsync.config import ProviderSettings
 from catalogsync.errors import PayloadError, PermanentProviderError
+from catalogsync.present.output import dumps_json
 from catalogsync.providers.akool import AkoolProvider
 from catalogsync.providers.audioshake import AudioShakeProvider
 from catalogsync.providers.auriko import AurikoProvider
-from catalogsync.render import dumps_json
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

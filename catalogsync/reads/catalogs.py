@@ -1,4 +1,4 @@
-"""Reading: queries that return rows or canonical catalogs rebuilt from the history tables.
+"""Catalogs rebuilt from the history tables: the current one, or as it stood at a version.
 
 A catalog "as of version N" is the set of rows opened in a version up to N and not
 closed by N. Version ids grow with version numbers within a provider, so the test is a
@@ -10,77 +10,19 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, or_, select
 
 from catalogsync.catalog import Catalog, Format, Model, ModelInput, Price
 from catalogsync.codec import loads_exact
 from catalogsync.db import models as t
+from catalogsync.db.bulk import chunks
+from catalogsync.keys import PRICE
+from catalogsync.reads.versions import PROVIDERS, VersionRow
 
-VERSIONS: Table = t.catalog_versions
-PROVIDERS: Table = t.providers
 FORMATS: Table = t.formats
-
-
-@dataclass(frozen=True)
-class VersionRow:
-    """One stored catalog version."""
-
-    provider: str
-    version: int
-    fetched_at: datetime
-    content_hash: str
-    upstream_version: str | None
-    model_count: int
-    source: str
-    id: int
-
-
-def list_versions(conn: Connection, provider: str | None = None) -> list[VersionRow]:
-    """Every catalog version, oldest first per provider."""
-    query = (
-        select(
-            PROVIDERS.c.slug,
-            VERSIONS.c.version,
-            VERSIONS.c.fetched_at,
-            VERSIONS.c.content_hash,
-            VERSIONS.c.upstream_version,
-            VERSIONS.c.model_count,
-            VERSIONS.c.source,
-            VERSIONS.c.id,
-        )
-        .join(PROVIDERS, PROVIDERS.c.id == VERSIONS.c.provider_id)
-        .order_by(PROVIDERS.c.slug, VERSIONS.c.version)
-    )
-    if provider:
-        query = query.where(PROVIDERS.c.slug == provider)
-    return [VersionRow(*row) for row in conn.execute(query)]
-
-
-def find_version(conn: Connection, provider: str, version: int | None = None) -> VersionRow | None:
-    """Version ``version`` of ``provider`` (the newest when ``None``)."""
-    rows = list_versions(conn, provider)
-    if version is None:
-        return rows[-1] if rows else None
-    return next((r for r in rows if r.version == version), None)
-
-
-def version_as_of(conn: Connection, provider: str, at: datetime) -> VersionRow | None:
-    """The version of ``provider`` that was current at ``at`` (the newest fetched by then)."""
-    rows = [r for r in list_versions(conn, provider) if r.fetched_at <= at]
-    return rows[-1] if rows else None
-
-
-def table_counts(conn: Connection) -> dict[str, int]:
-    """Row counts of every table, for the demo's summary."""
-    return {
-        table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-        for table in t.metadata.sorted_tables
-    }
 
 
 def changed_model_ids(conn: Connection, old: VersionRow, new: VersionRow) -> set[str]:
@@ -127,11 +69,10 @@ def load_catalog(
         )
         if only is None:
             return list(conn.execute(query))
-        wanted = sorted(only)
         return [
             row
-            for start in range(0, len(wanted), 500)
-            for row in conn.execute(query.where(table.c.model_id.in_(wanted[start : start + 500])))
+            for ids in chunks(sorted(only))
+            for row in conn.execute(query.where(table.c.model_id.in_(ids)))
         ]
 
     def format_set(id_list: str) -> frozenset[Format]:
@@ -151,10 +92,9 @@ def load_catalog(
             )
         )
     prices: dict[str, list[Price]] = defaultdict(list)
-    for model_id, price_type, variant, unit, amount in rows(
-        t.prices, "price_type", "variant", "unit", "amount"
-    ):
-        prices[model_id].append(Price(price_type, variant, unit, Decimal(amount)))
+    for model_id, *key, amount in rows(t.prices, *PRICE.fields, *PRICE.values):
+        key_fields = dict(zip(PRICE.fields, key, strict=True))
+        prices[model_id].append(Price(**key_fields, amount=Decimal(amount)))
     attributes: dict[str, dict[str, object]] = defaultdict(dict)
     for model_id, name, value in rows(t.model_attributes, "name", "value"):
         attributes[model_id][name] = loads_exact(value)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
+from catalogsync.db.bulk import chunks
 from catalogsync.db.views import price_changes, price_history
+from catalogsync.keys import PRICE
 
 PERCENT = Decimal("0.01")
-CHUNK = 500  # model ids per IN (...)
 
 
 @dataclass(frozen=True)
@@ -45,18 +47,11 @@ class PriceChange:
             return None
         return (delta * 100 / self.old_amount).quantize(PERCENT)
 
-    @property
-    def series_key(self) -> tuple[str, str, str]:
-        """The price this row is about, within its model."""
-        return (self.price_type, self.variant, self.unit)
-
 
 COLUMNS = (
     "provider",
     "model_id",
-    "price_type",
-    "variant",
-    "unit",
+    *PRICE.fields,
     "old_amount",
     "new_amount",
     "change",
@@ -64,13 +59,6 @@ COLUMNS = (
     "catalog_version",
 )
 """The columns of the ``price_changes`` view, in order."""
-
-REPORT_COLUMNS = (*COLUMNS, "absolute_change", "percent_change")
-
-
-def as_record(row: PriceChange) -> dict[str, object]:
-    """A row with every report column, computed ones included."""
-    return {name: getattr(row, name) for name in REPORT_COLUMNS}
 
 
 def query_price_changes(
@@ -87,9 +75,7 @@ def query_price_changes(
         view.c.changed_at,
         view.c.provider,
         view.c.model_id,
-        view.c.price_type,
-        view.c.variant,
-        view.c.unit,
+        *(view.c[name] for name in PRICE.fields),
     )
     if provider:
         query = query.where(view.c.provider == provider)
@@ -111,29 +97,32 @@ class PricePoint:
     end: datetime | None
 
 
-Series = dict[tuple[str, str, str], list[PricePoint]]
+Series = dict[tuple[str, ...], list[PricePoint]]
+"""One model's price history: price key (``keys.PRICE.fields``) -> its points in time order."""
+
+
+def changed_models(rows: Sequence[PriceChange]) -> list[tuple[str, str]]:
+    """The ``(provider, model_id)`` of each model in ``rows``, in the order they first appear."""
+    return list(dict.fromkeys((r.provider, r.model_id) for r in rows))
 
 
 def price_series(conn: Connection, models: list[tuple[str, str]]) -> dict[tuple[str, str], Series]:
     """The whole price history of each ``(provider, model_id)``, per price key, in time order."""
     found: dict[tuple[str, str], Series] = {m: defaultdict(list) for m in models}
     for provider in sorted({p for p, _ in models}):
-        ids = sorted(m for p, m in models if p == provider)
-        for start_at in range(0, len(ids), CHUNK):
-            _load_series(conn, found, provider, ids[start_at : start_at + CHUNK])
+        for ids in chunks(sorted(m for p, m in models if p == provider)):
+            _load_series(conn, found, provider, ids)
     return {key: dict(series) for key, series in found.items()}
 
 
 def _load_series(
-    conn: Connection, found: dict[tuple[str, str], Series], provider: str, ids: list[str]
+    conn: Connection, found: dict[tuple[str, str], Series], provider: str, ids: Sequence[str]
 ) -> None:
     view = price_history
     query = (
         select(
             view.c.model_id,
-            view.c.price_type,
-            view.c.variant,
-            view.c.unit,
+            *(view.c[name] for name in PRICE.fields),
             view.c.amount,
             view.c.valid_from,
             view.c.valid_to,
@@ -141,7 +130,5 @@ def _load_series(
         .where(view.c.provider == provider, view.c.model_id.in_(ids))
         .order_by(view.c.valid_from)
     )
-    for model_id, price_type, variant, unit, amount, start, end in conn.execute(query):
-        found[(provider, model_id)][(price_type, variant, unit)].append(
-            PricePoint(amount, start, end)
-        )
+    for model_id, *key, amount, start, end in conn.execute(query):
+        found[(provider, model_id)][tuple(key)].append(PricePoint(amount, start, end))

@@ -13,16 +13,21 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from html import escape
+from typing import IO, TYPE_CHECKING
 
 from catalogsync.codec import canonical_decimal
-from catalogsync.reports.formats import (
+from catalogsync.present.prices import (
     CHANGE_COLUMNS,
     HEADER,
     direction,
     display_cells,
     summary_line,
 )
-from catalogsync.reports.prices import PriceChange, PricePoint, Series
+from catalogsync.reads.prices import changed_models
+
+if TYPE_CHECKING:
+    from catalogsync.reads.prices import PriceChange, PricePoint, Series
+    from catalogsync.results import PriceReport
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 16, 34
@@ -56,21 +61,16 @@ window.addEventListener("load", function () {
 """
 
 
-def render_html(
-    rows: Sequence[PriceChange],
-    series: dict[tuple[str, str], Series],
-    *,
-    title: str,
-    generated_at: datetime,
-    period: str,
-) -> str:
+def render_prices_html(report: PriceReport, out: IO[str]) -> None:
     """The whole page: heading, summary, the table of changes, then one chart per model."""
+    rows, series, title = report.rows, report.series, report.title
+    generated_at, period = report.generated_at, report.period
     charts = [
         _chart_section(provider, model_id, series.get((provider, model_id), {}), generated_at)
-        for provider, model_id in dict.fromkeys((r.provider, r.model_id) for r in rows)
+        for provider, model_id in changed_models(rows)
     ]
     charts_html = "\n".join(charts) if charts else "<p>No price changed in this period.</p>"
-    return f"""<!DOCTYPE html>
+    out.write(f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -88,7 +88,7 @@ def render_html(
 <script>{SCRIPT}</script>
 </body>
 </html>
-"""
+""")
 
 
 def _summary_table(rows: Sequence[PriceChange]) -> str:
@@ -129,7 +129,7 @@ def _chart_section(provider: str, model_id: str, series: Series, now: datetime) 
     )
 
 
-def _svg(series: Series, keys: list[tuple[str, str, str]], now: datetime, label: str) -> str:
+def _svg(series: Series, keys: list[tuple[str, ...]], now: datetime, label: str) -> str:
     points = [p for key in keys for p in series[key]]
     if not points:
         return "<p>No price history.</p>"

@@ -1,4 +1,7 @@
-"""Renderers of the price-change report: rows in, text out, one function per format."""
+"""Renderers of the price-change report: JSON, CSV, Markdown and a terminal table.
+
+The HTML page, with its charts, is in ``present.html``; it shares the cells built here.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,26 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import IO, TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
 
 from catalogsync.codec import canonical_decimal
-from catalogsync.render import dumps_json
-from catalogsync.reports.prices import REPORT_COLUMNS, PriceChange, as_record
+from catalogsync.present.output import write_json, write_rich
+from catalogsync.reads.prices import COLUMNS
+
+if TYPE_CHECKING:
+    from catalogsync.reads.prices import PriceChange
+    from catalogsync.results import PriceReport
+
+REPORT_COLUMNS = (*COLUMNS, "absolute_change", "percent_change")
+"""The report's columns: the ``price_changes`` view's, then the change worked out."""
+
+
+def as_record(row: PriceChange) -> dict[str, object]:
+    """A row with every report column, computed ones included."""
+    return {name: getattr(row, name) for name in REPORT_COLUMNS}
 
 
 def _cell(value: object) -> str:
@@ -31,19 +47,19 @@ def _percent(value: Decimal | None) -> str:
     return "" if value is None else f"{value:+}%"
 
 
-def render_json(rows: Sequence[PriceChange]) -> str:
+def render_prices_json(report: PriceReport, out: IO[str]) -> None:
     """A JSON list of rows: the view's columns plus ``absolute_change`` and ``percent_change``."""
-    return dumps_json([as_record(r) for r in rows]) + "\n"
+    write_json([as_record(r) for r in report.rows], out)
 
 
-def render_csv(rows: Sequence[PriceChange]) -> str:
+def render_prices_csv(report: PriceReport, out: IO[str]) -> None:
     """CSV with a header row; amounts exact, times ISO 8601."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
-    for row in rows:
+    for row in report.rows:
         writer.writerow([_cell(value) for value in as_record(row).values()])
-    return out.getvalue()
+    out.write(text.getvalue())
 
 
 HEADER = ("changed at (UTC)", "provider", "model", "price", "unit", "old", "new", "change", "%")
@@ -72,19 +88,25 @@ def direction(row: PriceChange) -> str:
     return "" if not delta else ("up" if delta > 0 else "down")
 
 
-def render_markdown(rows: Sequence[PriceChange], title: str) -> str:
-    """A Markdown document: a heading, a one-line summary and a pipe table."""
-    lines = [f"# {title}", "", summary_line(rows), ""]
+def render_prices_markdown(report: PriceReport, out: IO[str]) -> None:
+    """A Markdown document: a heading (title and period), a one-line summary and a pipe table."""
+    rows = report.rows
+    lines = [f"# {report.title} ({report.period})", "", summary_line(rows), ""]
     lines.append("| " + " | ".join(HEADER) + " |")
     lines.append("|" + "|".join("---" if i < 5 else "---:" for i in range(len(HEADER))) + "|")
     for row in rows:
         cells = display_cells(row)
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+    out.write("\n".join(lines) + "\n")
 
 
-def render_table(rows: Sequence[PriceChange], title: str) -> Table:
+def render_prices_table(report: PriceReport, out: IO[str]) -> None:
     """A terminal table; rises red, drops green."""
+    write_rich(out, prices_table(report.rows, report.title))
+
+
+def prices_table(rows: Sequence[PriceChange], title: str) -> Table:
+    """The rows under a title that sums them up."""
     table = Table(title=escape(f"{title}: {summary_line(rows)}"), title_justify="left")
     for index, name in enumerate(HEADER):
         table.add_column(name, justify="right" if index >= 5 else "left")

@@ -1,4 +1,4 @@
-"""Sync runs for people: ``catalogsync runs list`` and ``runs show``, queries and rendering.
+"""Sync runs: the newest runs, one run, and the payload a run received.
 
 A run's payload is what it received: a failed run keeps its own (the payload that did
 not validate, or an HTTP error's body); a run that stored or matched a catalog version
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rich.table import Table as RichTable
-from rich.text import Text
 from sqlalchemy import Connection, Table, select
 
 from catalogsync.db import models as t
@@ -22,7 +20,6 @@ from catalogsync.payloads import decompress
 RUNS: Table = t.sync_runs
 VERSIONS: Table = t.catalog_versions
 PROVIDERS: Table = t.providers
-ERROR_WIDTH = 100  # characters of an error shown in the list table (JSON has it all)
 
 
 @dataclass(frozen=True)
@@ -135,88 +132,3 @@ def run_payload(conn: Connection, run: RunRow) -> RunPayload | None:
         )
     encoding, stored = conn.execute(query).one()
     return RunPayload(run.payload_source, decompress(encoding, bytes(stored)))
-
-
-def run_dict(run: RunRow) -> dict[str, Any]:
-    """A run as JSON data."""
-    return {
-        "id": run.id,
-        "provider": run.provider,
-        "trigger": run.trigger,
-        "status": run.status,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "seconds": round(run.seconds, 3) if run.seconds is not None else None,
-        "error": run.error,
-        "version": run.version,
-        "models_added": run.models_added,
-        "models_removed": run.models_removed,
-        "models_changed": run.models_changed,
-        "prices_changed": run.prices_changed,
-        "hostname": run.hostname,
-        "pid": run.pid,
-        "payload": run.payload_source,
-    }
-
-
-def payload_dict(payload: RunPayload | None) -> dict[str, Any]:
-    """A payload as JSON data: its text when it is UTF-8, else a note to use ``--raw``."""
-    if payload is None:
-        return {"payload_bytes": None, "payload_text": None}
-    try:
-        text: str | None = payload.data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    return {"payload_bytes": len(payload.data), "payload_text": text}
-
-
-def runs_table(runs: list[RunRow]) -> RichTable:
-    """One row per run, newest first."""
-    table = RichTable(title="sync runs", title_justify="left")
-    for column in (
-        "id",
-        "provider",
-        "trigger",
-        "status",
-        "started (UTC)",
-        "seconds",
-        "version",
-        "+/-/~",
-        "payload",
-        "error",
-    ):
-        table.add_column(column, overflow="fold" if column == "error" else "ellipsis")
-    for run in runs:
-        error = run.error or ""
-        cells = (
-            str(run.id),
-            run.provider,
-            run.trigger,
-            run.status,
-            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            f"{run.seconds:.2f}" if run.seconds is not None else "",
-            str(run.version) if run.version is not None else "",
-            _counts(run),
-            run.payload_source or "",
-            error if len(error) <= ERROR_WIDTH else error[: ERROR_WIDTH - 3] + "...",
-        )
-        table.add_row(*(Text(cell) for cell in cells))  # Text: no markup in error messages
-    return table
-
-
-def run_table(run: RunRow) -> RichTable:
-    """Every field of one run, one per line."""
-    table = RichTable(title=f"sync run {run.id}", title_justify="left", show_header=False)
-    table.add_column("field")
-    table.add_column("value", overflow="fold")
-    for name, value in run_dict(run).items():
-        if isinstance(value, datetime):
-            value = value.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-        table.add_row(name, Text("" if value is None else str(value)))
-    return table
-
-
-def _counts(run: RunRow) -> str:
-    if run.models_added is None:
-        return ""
-    return f"+{run.models_added} -{run.models_removed} ~{run.models_changed}"

@@ -1,21 +1,33 @@
-"""Rendering a catalog diff: the contract's JSON document, and a grouped, coloured text."""
+"""Renderers of a diff between two catalog versions: the contract's JSON document, and a
+grouped, coloured text."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.text import Text
 
 from catalogsync.codec import JSONValue, canonical_decimal, dumps_canonical
-from catalogsync.diff import CatalogDiff
-from catalogsync.queries import VersionRow
+from catalogsync.present.output import write_json, write_rich
+
+if TYPE_CHECKING:
+    from catalogsync.results import VersionDiff
 
 
-def diff_document(
-    provider: str, old: VersionRow | None, new: VersionRow, diff: CatalogDiff
-) -> dict[str, Any]:
+def render_diff_json(result: VersionDiff, out: IO[str]) -> None:
+    """The diff as one JSON document."""
+    write_json(diff_document(result), out)
+
+
+def render_diff_table(result: VersionDiff, out: IO[str]) -> None:
+    """The diff for a terminal."""
+    write_rich(out, diff_text(result))
+
+
+def diff_document(result: VersionDiff) -> dict[str, Any]:
     """``{"provider", "from_version", "to_version", "added", "removed", "changed"}``."""
+    provider, old, new, diff = result.provider, result.old, result.new, result.diff
     return {
         "provider": provider,
         "from_version": old.version if old else None,
@@ -32,8 +44,9 @@ def diff_document(
     }
 
 
-def diff_text(provider: str, old: VersionRow | None, new: VersionRow, diff: CatalogDiff) -> Group:
+def diff_text(result: VersionDiff) -> Group:
     """The diff for a terminal: a heading, then added, removed and changed models."""
+    provider, old, new, diff = result.provider, result.old, result.new, result.diff
     before = f"version {old.version} ({old.fetched_at:%Y-%m-%d %H:%M})" if old else "nothing"
     heading = Text(
         f"{provider}: {before} -> version {new.version} ({new.fetched_at:%Y-%m-%d %H:%M} UTC)",

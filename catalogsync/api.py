@@ -1,0 +1,355 @@
+"""The library every front end calls: the command line, the daemon, and whatever comes next.
+
+Each function answers one question and returns plain data (``catalogsync.results``);
+none prints. Errors are ``catalogsync.errors`` exceptions only: SQLAlchemy's are turned
+into ``DatabaseAccessError`` here, at the boundary, so a front end handles one tree.
+
+A front end opens a database, checks its schema once, then asks::
+
+    db = open_database("sqlite:///catalogsync.db")
+    check_schema(db)
+    report = diff(db, "akool")                  # the last two versions
+    render(report, "json", sys.stdout)          # catalogsync.present.registry
+
+Functions that name a provider take it as given: ``installed_provider`` checks a name
+against the installed adapters first. The heavy parts (the sync machinery, the report's
+queries, the field-level comparison) load on first use, which keeps every command's
+start-up light.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from catalogsync.db.session import make_engine, reading
+from catalogsync.errors import DatabaseAccessError, NotFoundError
+from catalogsync.reads.catalogs import changed_model_ids, load_catalog
+from catalogsync.reads.versions import VersionRow, list_versions, table_counts, version_as_of
+from catalogsync.results import (
+    DemoResult,
+    ModelList,
+    PriceReport,
+    RunDetail,
+    RunList,
+    SchemaUpgrade,
+    StatusReport,
+    SyncReport,
+    VersionDiff,
+    VersionList,
+)
+
+if TYPE_CHECKING:
+    import httpx
+    from sqlalchemy import Engine
+
+    from catalogsync.config import Settings
+
+DEMO_DATABASE_URL = "sqlite:///catalogsync-demo.db"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _database_boundary(function: Callable[P, R]) -> Callable[P, R]:
+    """Raise ``DatabaseAccessError`` for any SQLAlchemy error ``function`` lets through."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise DatabaseAccessError(exc) from exc
+
+    return wrapper
+
+
+class Database:
+    """An open database: an engine, whose connections are made as they are needed."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @_database_boundary
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+@_database_boundary
+def open_database(url: str) -> Database:
+    """The database at ``url`` (SQLAlchemy form; ``postgresql://`` means psycopg 3)."""
+    return Database(make_engine(url))
+
+
+@_database_boundary
+def upgrade_database(db: Database) -> SchemaUpgrade:
+    """Create or migrate the schema to the newest revision."""
+    from catalogsync.db.migrate import upgrade
+
+    before, after = upgrade(db.engine)
+    return SchemaUpgrade(db.url, before, after)
+
+
+@_database_boundary
+def check_schema(db: Database) -> None:
+    """Raise ``SchemaNotReadyError`` unless the schema is the one this release needs."""
+    from catalogsync.db.migrate import require_current_schema
+
+    require_current_schema(db.engine)
+
+
+def installed_provider(settings: Settings, name: str | None) -> str | None:
+    """``name`` if it is an installed provider (or ``None``); else a ``ConfigError``."""
+    if name is not None:
+        settings.provider(name)
+    return name
+
+
+@_database_boundary
+def sync(
+    db: Database,
+    settings: Settings,
+    providers: Sequence[str] = (),
+    *,
+    allow_mass_removal: bool = False,
+    trigger: str = "sync",
+    transport: httpx.BaseTransport | None = None,
+) -> SyncReport:
+    """Fetch and store the named providers (default: every enabled one), each on its own."""
+    from catalogsync.sync import sync_providers
+
+    return SyncReport(
+        sync_providers(
+            db.engine,
+            settings,
+            providers,
+            allow_mass_removal=allow_mass_removal,
+            transport=transport,
+            trigger=trigger,
+        )
+    )
+
+
+@_database_boundary
+def import_catalog(
+    db: Database,
+    settings: Settings,
+    provider: str,
+    raw: bytes,
+    observed_at: datetime | None = None,
+    *,
+    allow_mass_removal: bool = False,
+) -> SyncReport:
+    """Store a saved payload of ``provider`` as if fetched at ``observed_at`` (default: now)."""
+    from catalogsync.sync import import_payload
+
+    outcome = import_payload(
+        db.engine,
+        settings,
+        provider,
+        raw,
+        observed_at or datetime.now(UTC),
+        allow_mass_removal=allow_mass_removal,
+    )
+    return SyncReport([outcome])
+
+
+@_database_boundary
+def versions(db: Database, provider: str | None = None) -> VersionList:
+    """Every catalog version (of ``provider``, or of all), oldest first per provider."""
+    with reading(db.engine) as conn:
+        return VersionList(list_versions(conn, provider))
+
+
+@_database_boundary
+def catalogs(
+    db: Database, settings: Settings, provider: str | None = None, as_of: datetime | None = None
+) -> ModelList:
+    """The catalog of ``provider`` (default: of every installed one), now or as of ``as_of``.
+
+    As of a time, a provider with no version by then is left out.
+    """
+    named = installed_provider(settings, provider)
+    names = [named] if named else list(settings.providers)
+    with reading(db.engine) as conn:
+        if as_of is None:
+            found = [load_catalog(conn, name) for name in names]
+        else:
+            found = [
+                load_catalog(conn, name, version)
+                for name in names
+                if (version := version_as_of(conn, name, as_of)) is not None
+            ]
+    return ModelList(found, as_of)
+
+
+@_database_boundary
+def diff(
+    db: Database, provider: str, from_version: int | None = None, to_version: int | None = None
+) -> VersionDiff:
+    """What changed between two versions of ``provider``: by default the newest two.
+
+    ``to_version`` defaults to the newest, ``from_version`` to the one before it; version
+    1 is compared with nothing. ``NotFoundError`` names a version that does not exist.
+    """
+    from catalogsync.diff import diff_catalogs
+
+    with reading(db.engine) as conn:
+        found = {v.version: v for v in list_versions(conn, provider)}
+        if not found:
+            raise NotFoundError(f"{provider} has no catalog versions yet: run `catalogsync sync`")
+        to_number = to_version if to_version is not None else max(found)
+        from_number = from_version if from_version is not None else to_number - 1
+        new = _version(found, provider, to_number)
+        old = _version(found, provider, from_number) if from_number >= 1 else None
+        # Only the models whose rows changed in between can differ: load just those.
+        only = changed_model_ids(conn, old, new) if old else None
+        changes = diff_catalogs(
+            load_catalog(conn, provider, old, only=only) if old else None,
+            load_catalog(conn, provider, new, only=only),
+        )
+    return VersionDiff(provider, old, new, changes)
+
+
+def _version(found: dict[int, VersionRow], provider: str, number: int) -> VersionRow:
+    try:
+        return found[number]
+    except KeyError:
+        raise NotFoundError(
+            f"{provider} has no version {number}; it has versions 1 to {max(found)}"
+        ) from None
+
+
+@_database_boundary
+def price_report(
+    db: Database,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    history: bool = False,
+) -> PriceReport:
+    """Every price change with ``since <= changed_at <= until``, oldest first.
+
+    ``until`` at midnight (a date alone) means the whole of that day. With ``history``,
+    the whole price history of each model that changed comes too (for charts).
+    """
+    from catalogsync.reads.prices import changed_models, price_series, query_price_changes
+
+    until = end_of_day(until)
+    with reading(db.engine) as conn:
+        rows = query_price_changes(conn, provider=provider, model=model, since=since, until=until)
+        series = price_series(conn, changed_models(rows)) if history else {}
+    title = (
+        "Price changes" + (f": {provider}" if provider else "") + (f" / {model}" if model else "")
+    )
+    return PriceReport(rows, series, title, period_text(since, until), datetime.now(UTC))
+
+
+def end_of_day(until: datetime | None) -> datetime | None:
+    """``until`` at midnight (a date alone) moved to the last microsecond of that day."""
+    if until is not None and until == until.replace(hour=0, minute=0, second=0, microsecond=0):
+        return until + timedelta(days=1) - timedelta(microseconds=1)
+    return until
+
+
+def period_text(since: datetime | None, until: datetime | None) -> str:
+    """``from 2026-01-01 00:00 to now (UTC)``."""
+    start = f"{since:%Y-%m-%d %H:%M}" if since else "the first version"
+    end = f"{until:%Y-%m-%d %H:%M}" if until else "now"
+    return f"from {start} to {end} (UTC)"
+
+
+@_database_boundary
+def status(
+    db: Database,
+    settings: Settings,
+    *,
+    max_age: timedelta | None = None,
+    providers: Sequence[str] | None = None,
+) -> StatusReport:
+    """The status of each installed provider (or of ``providers``), now.
+
+    With ``max_age``, a provider is stale when it is enabled and its last success is
+    older or missing (``StatusReport.stale``).
+    """
+    from catalogsync.reads.status import provider_statuses
+
+    names = list(settings.providers) if providers is None else providers
+    enabled = {name: settings.providers[name].enabled for name in names}
+    with reading(db.engine) as conn:
+        statuses = provider_statuses(conn, enabled)
+    return StatusReport(statuses, datetime.now(UTC), max_age)
+
+
+@_database_boundary
+def runs(db: Database, provider: str | None = None, limit: int = 20) -> RunList:
+    """The newest ``limit`` sync runs (of ``provider``, or of all), newest first."""
+    from catalogsync.reads.runs import list_runs
+
+    with reading(db.engine) as conn:
+        return RunList(list_runs(conn, provider, limit))
+
+
+@_database_boundary
+def run(db: Database, run_id: int, *, require_payload: bool = False) -> RunDetail:
+    """Sync run ``run_id`` and the payload it received (``NotFoundError`` if there is none).
+
+    With ``require_payload``, a run that kept no payload is a ``NotFoundError`` too.
+    """
+    from catalogsync.reads.runs import find_run, run_payload
+
+    with reading(db.engine) as conn:
+        found = find_run(conn, run_id)
+        if found is None:
+            raise NotFoundError(f"there is no sync run {run_id}")
+        payload = run_payload(conn, found)
+    if require_payload and payload is None:
+        raise NotFoundError(f"sync run {found.id} kept no payload (nothing arrived)")
+    return RunDetail(found, payload)
+
+
+@_database_boundary
+def demo(settings: Settings, url: str | None = None) -> DemoResult:
+    """The offline demo: sync the bundled sample payloads into a fresh or existing database.
+
+    The database is ``url``, else ``DEMO_DATABASE_URL`` (never the configured one).
+    """
+    from catalogsync.samples import sample_transport
+    from catalogsync.sync import sync_providers
+
+    with _opened(url or DEMO_DATABASE_URL) as db:
+        upgrade_database(db)
+        outcomes = sync_providers(
+            db.engine,
+            settings,
+            (),
+            transport=sample_transport(),
+            require_keys=False,
+            trigger="demo",
+        )
+        with reading(db.engine) as conn:
+            counts = table_counts(conn)
+            stored = [load_catalog(conn, o.provider) for o in outcomes]
+        return DemoResult(SyncReport(outcomes), counts, stored, db.url)
+
+
+@contextmanager
+def _opened(url: str) -> Iterator[Database]:
+    db = open_database(url)
+    try:
+        yield db
+    finally:
+        db.close()

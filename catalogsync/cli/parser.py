@@ -1,0 +1,301 @@
+"""The command line's grammar: every command, its options, and the types of their values."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from catalogsync import __version__
+from catalogsync.cli.commands import (
+    Handler,
+    cmd_daemon,
+    cmd_db_upgrade,
+    cmd_demo,
+    cmd_diff,
+    cmd_import,
+    cmd_models,
+    cmd_report_prices,
+    cmd_runs_list,
+    cmd_runs_show,
+    cmd_status,
+    cmd_sync,
+    cmd_versions,
+)
+from catalogsync.durations import parse_duration
+from catalogsync.present.registry import DEFAULT, format_names
+from catalogsync.results import (
+    ModelList,
+    PriceReport,
+    RunDetail,
+    RunList,
+    StatusReport,
+    SyncReport,
+    VersionDiff,
+    VersionList,
+)
+
+
+def parse_run_id(text: str) -> int:
+    """A sync run id: a positive whole number."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a run id: {text!r}")
+    return int(text)
+
+
+def parse_limit(text: str) -> int:
+    """``--limit``: a positive whole number."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
+def parse_duration_option(text: str) -> timedelta:
+    """``--max-age``: ``90s``, ``15m``, ``2h``, ``1d``..."""
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def parse_port(text: str) -> int:
+    """A TCP port number; 0 picks a free one."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return int(text)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """ISO 8601 date or time (UTC when no offset is given), or ``@<unix seconds>``."""
+    try:
+        if text.startswith("@"):
+            return datetime.fromtimestamp(float(text[1:]), UTC)
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a timestamp: {text!r} (use ISO 8601, e.g. 2026-01-31T12:00:00Z)"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # On subcommands the defaults are SUPPRESS, so an option given before the command
+    # name is not reset by the subparser: both `catalogsync --config c.toml sync` and
+    # `catalogsync sync --config c.toml` work.
+    default: Any = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--config", metavar="PATH", default=default, help="configuration file (TOML)"
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        default=default,
+        help="database URL, overriding the configuration",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0 if top else argparse.SUPPRESS,
+        help="more logging",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="warnings only",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text" if top else argparse.SUPPRESS,
+        help="log lines for people (text, the default) or log shippers (json, one object a line)",
+    )
+
+
+def _format_option(parser: argparse.ArgumentParser, kind: type) -> None:
+    """``--format``, its choices those of the registry for documents of ``kind``."""
+    parser.add_argument(
+        "--format", choices=format_names(kind), default=DEFAULT, help="output format"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = argparse.ArgumentParser(
+        prog="catalogsync",
+        description="Pull AI and media model catalogs into normalized, versioned tables.",
+    )
+    parser.add_argument("--version", action="version", version=f"catalogsync {__version__}")
+    _global_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, top=False)
+
+    def add(sub: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        command: argparse.ArgumentParser = sub.add_parser(
+            name, parents=[common], help=help_text, description=help_text
+        )
+        command.set_defaults(handler=handler)
+        return command
+
+    db = commands.add_parser(
+        "db", help="manage the database schema", description="Manage the database schema."
+    )
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    add(
+        db_commands,
+        "upgrade",
+        cmd_db_upgrade,
+        "create or migrate the database to the newest schema",
+    )
+
+    sync = add(commands, "sync", cmd_sync, "pull each enabled provider (or those named) once")
+    sync.add_argument(
+        "providers", nargs="*", metavar="PROVIDER", help="providers to sync (default: all enabled)"
+    )
+    sync.add_argument(
+        "--allow-mass-removal",
+        action="store_true",
+        help="store a catalog even if it removes more than the allowed share of current models",
+    )
+    _format_option(sync, SyncReport)
+
+    imp = add(
+        commands,
+        "import",
+        cmd_import,
+        "store a saved catalog payload as if it had been fetched then",
+    )
+    imp.add_argument("provider", metavar="PROVIDER")
+    imp.add_argument("file", metavar="FILE", help="the saved payload ('-' for standard input)")
+    imp.add_argument(
+        "--observed-at",
+        type=parse_timestamp,
+        metavar="TIMESTAMP",
+        help="when the payload was fetched (ISO 8601, UTC unless an offset is given; default: now)",
+    )
+    imp.add_argument("--allow-mass-removal", action="store_true", help="as for sync")
+    _format_option(imp, SyncReport)
+
+    versions = add(commands, "versions", cmd_versions, "list catalog versions")
+    versions.add_argument("provider", nargs="?", metavar="PROVIDER")
+    _format_option(versions, VersionList)
+
+    models = add(
+        commands, "models", cmd_models, "list the current catalog, or the one of a past moment"
+    )
+    models.add_argument("provider", nargs="?", metavar="PROVIDER")
+    models.add_argument(
+        "--as-of",
+        type=parse_timestamp,
+        metavar="TIMESTAMP",
+        help="the catalog as it stood then (ISO 8601, UTC unless an offset is given)",
+    )
+    _format_option(models, ModelList)
+
+    diff = add(
+        commands,
+        "diff",
+        cmd_diff,
+        "what changed between two catalog versions (default: the last two)",
+    )
+    diff.add_argument("provider", metavar="PROVIDER")
+    diff.add_argument("--from", dest="from_version", type=int, metavar="N", help="older version")
+    diff.add_argument(
+        "--to", dest="to_version", type=int, metavar="M", help="newer version (default: newest)"
+    )
+    _format_option(diff, VersionDiff)
+
+    report = commands.add_parser("report", help="reports", description="Reports for analysts.")
+    reports = report.add_subparsers(dest="report", required=True, metavar="REPORT")
+    prices = add(
+        reports,
+        "prices",
+        cmd_report_prices,
+        "every price change in a period, with old and new amounts",
+    )
+    prices.add_argument("--provider", metavar="P", help="only this provider")
+    prices.add_argument("--model", metavar="M", help="only this model id")
+    prices.add_argument("--since", type=parse_timestamp, metavar="T", help="changes at or after T")
+    prices.add_argument(
+        "--until",
+        type=parse_timestamp,
+        metavar="T",
+        help="changes at or before T (a date alone: that whole day)",
+    )
+    prices.add_argument(
+        "--format",
+        choices=format_names(PriceReport),
+        help="output format (default: table, or the one of --output's extension: "
+        ".html, .json, .csv, .md)",
+    )
+    prices.add_argument(
+        "--output", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
+
+    add(
+        commands,
+        "demo",
+        cmd_demo,
+        "offline demo: sync the bundled sample payloads into a SQLite database and show the result",
+    )
+    daemon = add(
+        commands,
+        "daemon",
+        cmd_daemon,
+        "run the configured schedule until SIGTERM or SIGINT",
+    )
+    daemon.add_argument(
+        "--metrics-port",
+        type=parse_port,
+        metavar="N",
+        help="serve Prometheus metrics at http://HOST:N/metrics (default: [daemon] metrics_port)",
+    )
+    daemon.add_argument(
+        "--metrics-host",
+        metavar="H",
+        help="address to serve metrics on (default: [daemon] metrics_host, else 0.0.0.0)",
+    )
+
+    status = add(
+        commands,
+        "status",
+        cmd_status,
+        "per provider: last success and failure, newest data, versions; alert on stale ones",
+    )
+    status.add_argument(
+        "--max-age",
+        type=parse_duration_option,
+        metavar="DURATION",
+        help="exit 1 when an enabled provider's last success is older (e.g. 90s, 2h, 1d)",
+    )
+    _format_option(status, StatusReport)
+
+    runs = commands.add_parser(
+        "runs",
+        help="sync runs: how each attempt ended and what it received",
+        description="Sync runs: how each attempt ended and what it received.",
+    )
+    runs_commands = runs.add_subparsers(dest="runs_command", required=True, metavar="COMMAND")
+    runs_list = add(runs_commands, "list", cmd_runs_list, "list sync runs, newest first")
+    runs_list.add_argument("provider", nargs="?", metavar="PROVIDER")
+    runs_list.add_argument(
+        "--limit", type=parse_limit, default=20, metavar="N", help="at most N runs (default 20)"
+    )
+    _format_option(runs_list, RunList)
+    runs_show = add(
+        runs_commands,
+        "show",
+        cmd_runs_show,
+        "one run's fields and the payload it received (a failed run's own, or its version's)",
+    )
+    runs_show.add_argument("run_id", type=parse_run_id, metavar="ID")
+    runs_show.add_argument(
+        "--raw",
+        action="store_true",
+        help="print only the payload's bytes, as received (for piping to jq)",
+    )
+    _format_option(runs_show, RunDetail)
+    return parser

@@ -1,0 +1,93 @@
+"""The one registry of output formats: for each kind of document, its formats and renderers.
+
+Every renderer has the same signature, ``render(document, out)``: it writes the document
+to the text stream ``out`` and returns nothing. Renderers are named here by module and
+function and imported on first use, so a command loads only the renderer it prints with
+(the HTML page and the report's formats stay unloaded for a sync from cron).
+
+Adding a format is one line here (and its extension below, if files of it are written);
+a front end asks ``format_names`` for the choices it offers and calls ``render``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import PurePath
+from typing import IO
+
+from catalogsync.results import (
+    DemoResult,
+    ModelList,
+    PriceReport,
+    RunDetail,
+    RunList,
+    SchemaUpgrade,
+    StatusReport,
+    SyncReport,
+    VersionDiff,
+    VersionList,
+)
+
+DEFAULT = "table"
+"""The format of a command that is not told one: for people, on a terminal."""
+
+EXTENSIONS = {".html": "html", ".json": "json", ".csv": "csv", ".md": "markdown"}
+"""The format a file of each extension is written in (anything else: ``DEFAULT``)."""
+
+HISTORY_FORMATS = frozenset({"html"})
+"""Formats that draw each changed price's whole history (the report loads it for them)."""
+
+_PACKAGE = "catalogsync.present"
+
+RENDERERS: dict[type, dict[str, str]] = {
+    SyncReport: {"table": "sync:render_sync_table", "json": "sync:render_sync_json"},
+    SchemaUpgrade: {"table": "sync:render_upgrade"},
+    DemoResult: {"table": "sync:render_demo"},
+    VersionList: {
+        "table": "catalogs:render_versions_table",
+        "json": "catalogs:render_versions_json",
+    },
+    ModelList: {"table": "catalogs:render_models_table", "json": "catalogs:render_models_json"},
+    VersionDiff: {"table": "diffs:render_diff_table", "json": "diffs:render_diff_json"},
+    PriceReport: {
+        "table": "prices:render_prices_table",
+        "json": "prices:render_prices_json",
+        "csv": "prices:render_prices_csv",
+        "markdown": "prices:render_prices_markdown",
+        "html": "html:render_prices_html",
+    },
+    StatusReport: {"table": "status:render_status_table", "json": "status:render_status_json"},
+    RunList: {"table": "runs:render_runs_table", "json": "runs:render_runs_json"},
+    RunDetail: {"table": "runs:render_run_table", "json": "runs:render_run_json"},
+}
+"""Document type -> format name -> ``module:function`` in ``catalogsync.present``."""
+
+
+def format_names(kind: type) -> tuple[str, ...]:
+    """The formats documents of ``kind`` can be written in, the default first."""
+    return tuple(RENDERERS[kind])
+
+
+def format_for_file(kind: type, path: str) -> str:
+    """The format of a file named ``path``, from its extension (else ``DEFAULT``)."""
+    name = EXTENSIONS.get(PurePath(path).suffix.lower(), DEFAULT)
+    return name if name in RENDERERS[kind] else DEFAULT
+
+
+def choose_format(kind: type, given: str | None, path: str | None = None) -> str:
+    """The format asked for; else the one of the file written (``path``); else ``DEFAULT``."""
+    if given is not None:
+        return given
+    return format_for_file(kind, path) if path else DEFAULT
+
+
+def render(document: object, format_name: str, out: IO[str]) -> None:
+    """Write ``document`` to ``out`` in ``format_name``."""
+    try:
+        reference = RENDERERS[type(document)][format_name]
+    except KeyError:
+        raise ValueError(
+            f"no {format_name!r} renderer for {type(document).__name__} documents"
+        ) from None
+    module, function = reference.split(":")
+    getattr(import_module(f"{_PACKAGE}.{module}"), function)(document, out)

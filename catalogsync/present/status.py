@@ -1,0 +1,107 @@
+"""Renderers of provider status, and the message that says why a provider is stale."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import IO, TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+
+from catalogsync.durations import format_age
+from catalogsync.present.output import shorten, write_json, write_rich
+
+if TYPE_CHECKING:
+    from catalogsync.reads.status import ProviderStatus
+    from catalogsync.results import StatusReport
+
+ERROR_WIDTH = 80  # characters of the last error shown in the table (JSON has it all)
+
+
+def status_dict(
+    status: ProviderStatus, now: datetime, max_age: timedelta | None = None
+) -> dict[str, Any]:
+    """A provider's status as JSON data; ``stale`` is ``null`` without ``max_age``."""
+
+    def seconds(age: timedelta | None) -> float | None:
+        return round(age.total_seconds(), 3) if age is not None else None
+
+    return {
+        "provider": status.provider,
+        "enabled": status.enabled,
+        "last_success_at": status.last_success_at,
+        "last_success_age_seconds": seconds(status.success_age(now)),
+        "last_failure_at": status.last_failure_at,
+        "last_failure_error": status.last_failure_error,
+        "running_since": status.running_since,
+        "version": status.version,
+        "version_fetched_at": status.version_fetched_at,
+        "data_age_seconds": seconds(status.data_age(now)),
+        "version_count": status.version_count,
+        "model_count": status.model_count,
+        "stale": status.is_stale(max_age, now) if max_age is not None else None,
+    }
+
+
+def render_status_json(report: StatusReport, out: IO[str]) -> None:
+    """A JSON list, one object per provider."""
+    write_json([status_dict(s, report.now, report.max_age) for s in report.statuses], out)
+
+
+def render_status_table(report: StatusReport, out: IO[str]) -> None:
+    """One row per provider, ages relative to the report's time."""
+    now, max_age = report.now, report.max_age
+    table = Table(title="status", title_justify="left")
+    for column in (
+        "provider",
+        "enabled",
+        "last success",
+        "last failure",
+        "error",
+        "newest data",
+        "versions",
+        "models",
+        "state",
+    ):
+        table.add_column(column)
+    for status in report.statuses:
+        if max_age is not None and status.is_stale(max_age, now):
+            state = "STALE"
+        elif status.running_since:
+            state = "running"
+        else:
+            state = "ok" if status.last_success_at else "-"
+        failure = status.last_failure_at
+        table.add_row(
+            status.provider,
+            "yes" if status.enabled else "no",
+            _ago(status.success_age(now)),
+            _ago(now - failure if failure else None),
+            Text(shorten(status.last_failure_error or "", ERROR_WIDTH)),
+            f"v{status.version} {_ago(status.data_age(now))}" if status.version else "-",
+            str(status.version_count),
+            "-" if status.model_count is None else str(status.model_count),
+            state,
+        )
+    write_rich(out, table)
+
+
+def _ago(age: timedelta | None) -> str:
+    return "never" if age is None else f"{format_age(age)} ago"
+
+
+def stale_messages(report: StatusReport) -> list[str]:
+    """Why each stale provider of ``report`` is stale, one line each."""
+    if report.max_age is None:
+        return []
+    return [stale_message(s, report.now, report.max_age) for s in report.stale]
+
+
+def stale_message(status: ProviderStatus, now: datetime, max_age: timedelta) -> str:
+    """Why ``status`` is stale, for stderr and alert mails."""
+    if status.last_success_at is None:
+        return f"{status.provider}: no successful sync recorded (--max-age {format_age(max_age)})"
+    return (
+        f"{status.provider}: last success {format_age(status.success_age(now))} ago, "
+        f"older than --max-age {format_age(max_age)}"
+    )

@@ -1,0 +1,104 @@
+"""Renderers of what changes the database: a sync or import, a schema upgrade, the demo."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+from rich.table import Table
+from rich.text import Text
+
+from catalogsync.present.catalogs import models_table
+from catalogsync.present.output import write_json, write_rich
+from catalogsync.results import DemoResult, SchemaUpgrade, SyncOutcome, SyncReport
+
+STYLES = {"succeeded": "green", "unchanged": "cyan", "failed": "bold red", "skipped": "yellow"}
+
+
+def outcome_dict(outcome: SyncOutcome) -> dict[str, Any]:
+    """A sync outcome as JSON data."""
+    data = dataclasses.asdict(outcome)
+    data["seconds"] = round(outcome.seconds, 3)
+    return data
+
+
+def outcomes_table(outcomes: Sequence[SyncOutcome]) -> Table:
+    """The summary of a sync, one row per provider."""
+    table = Table(title="sync", title_justify="left")
+    for column in (
+        "provider",
+        "status",
+        "version",
+        "models",
+        "+added",
+        "-removed",
+        "~changed",
+        "price changes",
+        "seconds",
+        "note",
+    ):
+        table.add_column(
+            column,
+            justify="right"
+            if column[0] in "+-~vmsp" and column not in ("provider", "status")
+            else "left",
+        )
+    for o in outcomes:
+        table.add_row(
+            o.provider,
+            f"[{STYLES.get(o.status, '')}]{o.status}[/]",
+            _text(o.version),
+            _text(o.model_count),
+            str(o.added),
+            str(o.removed),
+            str(o.changed),
+            str(o.prices_changed),
+            f"{o.seconds:.2f}",
+            Text(o.error or ""),  # not markup: errors quote JSON paths and [tables]
+        )
+    return table
+
+
+def counts_table(counts: Mapping[str, int]) -> Table:
+    """Row counts per table."""
+    table = Table(title="tables", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, str(count))
+    return table
+
+
+def render_sync_json(report: SyncReport, out: IO[str]) -> None:
+    """A JSON list of outcomes, one per provider."""
+    write_json([outcome_dict(o) for o in report.outcomes], out)
+
+
+def render_sync_table(report: SyncReport, out: IO[str]) -> None:
+    """The outcomes as a table."""
+    write_rich(out, outcomes_table(report.outcomes))
+
+
+def render_upgrade(upgrade: SchemaUpgrade, out: IO[str]) -> None:
+    """One line: upgraded from what to what, or already current."""
+    if upgrade.before == upgrade.after:
+        print(f"database {upgrade.url} is already at revision {upgrade.after}", file=out)
+    else:
+        before = upgrade.before or "empty"
+        print(f"database {upgrade.url} upgraded from {before} to {upgrade.after}", file=out)
+
+
+def render_demo(demo: DemoResult, out: IO[str]) -> None:
+    """The demo's sync, the tables' row counts, the models, and where the database is."""
+    write_rich(
+        out,
+        outcomes_table(demo.sync.outcomes),
+        counts_table(demo.counts),
+        models_table(demo.catalogs, "current models"),
+        f"The demo database is {demo.url}: query it with SQL, e.g. SELECT * FROM current_prices;",
+    )
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)

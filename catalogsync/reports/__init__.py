@@ -1,1 +1,0 @@
-"""Reports: queries return rows; one renderer per format turns rows into text."""

@@ -1,0 +1,144 @@
+"""What the library returns: plain, frozen values that every front end renders its own way.
+
+``SyncOutcome`` is how one provider's sync or import ended; the others are the documents
+of ``catalogsync.api``, one per question (a sync, the versions, the models, a diff, the
+price report, status, runs, the demo). Front ends and renderers import them from here
+without loading the sync machinery or the queries: the row types they hold are named
+for the type checker only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from catalogsync.catalog import Catalog
+    from catalogsync.diff import CatalogDiff
+    from catalogsync.reads.prices import PriceChange, Series
+    from catalogsync.reads.runs import RunPayload, RunRow
+    from catalogsync.reads.status import ProviderStatus
+    from catalogsync.reads.versions import VersionRow
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """How one provider's sync (or import) ended."""
+
+    provider: str
+    status: str  # succeeded | unchanged | failed | skipped
+    run_id: int | None = None
+    version: int | None = None
+    model_count: int | None = None
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    prices_changed: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the provider is now up to date (or was deliberately skipped)."""
+        return self.status != "failed"
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """The outcomes of a sync (one per provider) or of an import (one)."""
+
+    outcomes: Sequence[SyncOutcome]
+
+    @property
+    def ok(self) -> bool:
+        """Whether no provider failed."""
+        return all(o.ok for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class SchemaUpgrade:
+    """What ``db upgrade`` did: the revision before (``None``: empty) and after."""
+
+    url: str  # password hidden
+    before: str | None
+    after: str
+
+
+@dataclass(frozen=True)
+class VersionList:
+    """Catalog versions, oldest first per provider."""
+
+    rows: Sequence[VersionRow]
+
+
+@dataclass(frozen=True)
+class ModelList:
+    """Catalogs of one or more providers: the current ones, or as they stood at ``as_of``."""
+
+    catalogs: Sequence[Catalog]
+    as_of: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What changed from version ``old`` (``None``: nothing before it) to ``new``."""
+
+    provider: str
+    old: VersionRow | None
+    new: VersionRow
+    diff: CatalogDiff
+
+
+@dataclass(frozen=True)
+class PriceReport:
+    """Every price change in a period, with each changed model's price history if asked for."""
+
+    rows: Sequence[PriceChange]
+    series: Mapping[tuple[str, str], Series]  # (provider, model_id) -> history; may be empty
+    title: str  # "Price changes: akool / M"
+    period: str  # "from 2026-01-01 00:00 to now (UTC)"
+    generated_at: datetime
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Each provider's status at ``now``; staleness judged against ``max_age`` when given."""
+
+    statuses: Sequence[ProviderStatus]
+    now: datetime
+    max_age: timedelta | None = None
+
+    @property
+    def stale(self) -> list[ProviderStatus]:
+        """The providers older than ``max_age`` (none without it)."""
+        if self.max_age is None:
+            return []
+        max_age = self.max_age
+        return [s for s in self.statuses if s.is_stale(max_age, self.now)]
+
+
+@dataclass(frozen=True)
+class RunList:
+    """Sync runs, newest first."""
+
+    runs: Sequence[RunRow]
+
+
+@dataclass(frozen=True)
+class RunDetail:
+    """One sync run and the payload it received (``None``: nothing was kept)."""
+
+    run: RunRow
+    payload: RunPayload | None
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """The offline demo: its sync, the tables' row counts, the catalogs it stored, where."""
+
+    sync: SyncReport
+    counts: Mapping[str, int]
+    catalogs: Sequence[Catalog]
+    url: str  # password hidden
