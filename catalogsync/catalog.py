@@ -27,7 +27,7 @@ from catalogsync.codec import (
     normalize_json,
     spelled,
 )
-from catalogsync.keys import PRICE
+from catalogsync.keys import PRICE, price_words
 
 FORMAT_KINDS = ("audio", "video", "image", "text", "other")
 
@@ -160,8 +160,8 @@ class Price:
 
     @property
     def label(self) -> str:
-        """``price.<type>[.<variant>]``, the field name used in diffs."""
-        return f"price.{self.price_type}" + (f".{self.variant}" if self.variant else "")
+        """``price.<type>[.<variant>]``, the field name used in diffs (``keys.price_words``)."""
+        return ".".join(["price", *price_words(self.key)])
 
 
 _INPUT_ID = operator.attrgetter("input_id")
@@ -219,8 +219,27 @@ class Model:
         fields["prices"] = sorted_prices
         fields["attributes"] = normal
 
+    def as_dict(self) -> dict[str, JSONValue]:
+        """This model as JSON data (what ``models --format json`` prints of it)."""
+        return {
+            "model_id": self.model_id,
+            "name": self.name,
+            "category": self.category,
+            "description": self.description,
+            "access": self.access,
+            "prices": [p.as_dict() for p in self.prices],
+            "inputs": [i.as_dict() for i in self.inputs],
+            "output_formats": format_labels(self.output_formats),
+            "attributes": dict(self.attributes),
+        }
+
     def canonical(self) -> dict[str, JSONValue]:
-        """Return this model as canonical JSON data (the input of ``content_hash``)."""
+        """Return this model as canonical JSON data (the input of ``content_hash``).
+
+        ``as_dict`` in the spelling the first content hashes used, which every stored
+        hash depends on: ``id`` for ``model_id``, ``type`` for a price's ``price_type``.
+        Built without ``as_dict``, as hashing is on the hot path of every sync.
+        """
         return self._canonical(
             [dict(zip(_HASHED_PRICE_NAMES, _PRICE_ROW(p), strict=True)) for p in self.prices]
         )

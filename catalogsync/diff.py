@@ -16,7 +16,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from catalogsync.catalog import Catalog, Model
+from catalogsync.catalog import Catalog, Model, format_labels
 from catalogsync.codec import JSONValue
 
 K = TypeVar("K", bound=Hashable)
@@ -142,10 +142,7 @@ def model_fields(model: Model) -> dict[str, JSONValue]:
     ``attribute.<name>``.
     """
     fields: dict[str, JSONValue] = {
-        "name": model.name,
-        "category": model.category,
-        "description": model.description,
-        "access": model.access,
+        name: getattr(model, name) for name in ("name", "category", "description", "access")
     }
     units_by_label: dict[str, int] = {}
     for price in model.prices:
@@ -154,17 +151,13 @@ def model_fields(model: Model) -> dict[str, JSONValue]:
         label = price.label if units_by_label[price.label] == 1 else f"{price.label}[{price.unit}]"
         fields[label] = price.amount
     for model_input in model.inputs:
-        fields[f"input.{model_input.input_id}"] = {
-            "description": model_input.description,
-            "required": model_input.required,
-            "task_fields": list(model_input.task_fields),
-        }
-        if model_input.formats:
-            fields[f"input.{model_input.input_id}.formats"] = [
-                f.label for f in sorted(model_input.formats)
-            ]
+        described = model_input.as_dict()
+        input_id, formats = described.pop("id"), described.pop("formats")
+        fields[f"input.{input_id}"] = described
+        if formats:
+            fields[f"input.{input_id}.formats"] = formats
     if model.output_formats:
-        fields["output_formats"] = [f.label for f in sorted(model.output_formats)]
+        fields["output_formats"] = format_labels(model.output_formats)
     for name, value in model.attributes.items():
         fields[f"attribute.{name}"] = value
     return {k: v for k, v in fields.items() if v is not None}

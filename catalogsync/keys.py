@@ -42,3 +42,16 @@ PRICE = NaturalKey("prices", ("price_type", "variant", "unit"), ("amount",))
 ATTRIBUTE = NaturalKey("model_attributes", ("name",), ("value",))
 
 HISTORY_KEYS = (MODEL, INPUT, PRICE, ATTRIBUTE)
+
+_UNIT = PRICE.fields.index("unit")
+
+
+def price_words(key: tuple[str, ...]) -> list[str]:
+    """What names a price for people: the non-empty fields of its key (``PRICE.fields``
+    order), its unit left out, as the unit is shown with the amount."""
+    return [value for index, value in enumerate(key) if value and index != _UNIT]
+
+
+def price_unit(key: tuple[str, ...]) -> str:
+    """The unit field of a price key."""
+    return key[_UNIT]

@@ -10,7 +10,6 @@ from rich.text import Text
 
 from catalogsync.catalog import Catalog, Model
 from catalogsync.codec import canonical_decimal
-from catalogsync.keys import PRICE
 from catalogsync.present.output import write_json, write_rich
 
 if TYPE_CHECKING:
@@ -63,22 +62,8 @@ def render_versions_table(versions: VersionList, out: IO[str]) -> None:
 
 
 def model_dict(provider: str, model: Model) -> dict[str, Any]:
-    """A model as JSON data."""
-    return {
-        "provider": provider,
-        "model_id": model.model_id,
-        "name": model.name,
-        "category": model.category,
-        "description": model.description,
-        "access": model.access,
-        "prices": [
-            {name: getattr(p, name) for name in (*PRICE.fields, *PRICE.values)}
-            for p in model.prices
-        ],
-        "inputs": [i.as_dict() for i in model.inputs],
-        "output_formats": [f.label for f in sorted(model.output_formats)],
-        "attributes": dict(model.attributes),
-    }
+    """A model as JSON data, with its provider."""
+    return {"provider": provider, **model.as_dict()}
 
 
 def render_models_json(models: ModelList, out: IO[str]) -> None:

@@ -16,6 +16,7 @@ from html import escape
 from typing import IO, TYPE_CHECKING
 
 from catalogsync.codec import canonical_decimal
+from catalogsync.keys import price_unit, price_words
 from catalogsync.present.prices import (
     CHANGE_COLUMNS,
     HEADER,
@@ -119,8 +120,8 @@ def _chart_section(provider: str, model_id: str, series: Series, now: datetime) 
     keys = sorted(series)
     legend = "".join(
         f'<span><i style="background:{COLOURS[i % len(COLOURS)]}"></i>'
-        f"{escape(f'{price_type} {variant}'.strip())} ({escape(unit)})</span>"
-        for i, (price_type, variant, unit) in enumerate(keys)
+        f"{escape(' '.join(price_words(key)))} ({escape(price_unit(key))})</span>"
+        for i, key in enumerate(keys)
     )
     return (
         f"<section><h2>{escape(provider)} / {escape(model_id)}</h2>\n"

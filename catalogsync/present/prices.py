@@ -16,20 +16,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from catalogsync.codec import canonical_decimal
+from catalogsync.keys import price_unit, price_words
 from catalogsync.present.output import write_json, write_rich
-from catalogsync.reads.prices import COLUMNS
+from catalogsync.reads.prices import REPORT_COLUMNS
 
 if TYPE_CHECKING:
     from catalogsync.reads.prices import PriceChange
     from catalogsync.results import PriceReport
-
-REPORT_COLUMNS = (*COLUMNS, "absolute_change", "percent_change")
-"""The report's columns: the ``price_changes`` view's, then the change worked out."""
-
-
-def as_record(row: PriceChange) -> dict[str, object]:
-    """A row with every report column, computed ones included."""
-    return {name: getattr(row, name) for name in REPORT_COLUMNS}
 
 
 def _cell(value: object) -> str:
@@ -49,7 +42,7 @@ def _percent(value: Decimal | None) -> str:
 
 def render_prices_json(report: PriceReport, out: IO[str]) -> None:
     """A JSON list of rows: the view's columns plus ``absolute_change`` and ``percent_change``."""
-    write_json([as_record(r) for r in report.rows], out)
+    write_json([r.record() for r in report.rows], out)
 
 
 def render_prices_csv(report: PriceReport, out: IO[str]) -> None:
@@ -58,7 +51,7 @@ def render_prices_csv(report: PriceReport, out: IO[str]) -> None:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
     for row in report.rows:
-        writer.writerow([_cell(value) for value in as_record(row).values()])
+        writer.writerow([_cell(value) for value in row.record().values()])
     out.write(text.getvalue())
 
 
@@ -74,7 +67,7 @@ def display_cells(row: PriceChange) -> tuple[str, ...]:
         row.provider,
         row.model_id,
         price_label(row),
-        row.unit,
+        price_unit(row.key),
         _cell(row.old_amount),
         _cell(row.new_amount),
         change_text(row),
@@ -123,7 +116,7 @@ def prices_table(rows: Sequence[PriceChange], title: str) -> Table:
 
 def price_label(row: PriceChange) -> str:
     """``per_minute``, ``unit 1080p``, ``input_tokens openai``."""
-    return f"{row.price_type} {row.variant}".strip()
+    return " ".join(price_words(row.key))
 
 
 def change_text(row: PriceChange) -> str:

@@ -23,9 +23,8 @@ class PriceChange:
 
     provider: str
     model_id: str
-    price_type: str
-    variant: str
-    unit: str
+    key: tuple[str, ...]
+    """The price key, in the order of ``keys.PRICE.fields``."""
     old_amount: Decimal | None
     new_amount: Decimal | None
     change: str
@@ -47,6 +46,21 @@ class PriceChange:
             return None
         return (delta * 100 / self.old_amount).quantize(PERCENT)
 
+    def record(self) -> dict[str, object]:
+        """The row under ``REPORT_COLUMNS``: the view's columns, then the change worked out."""
+        return {
+            "provider": self.provider,
+            "model_id": self.model_id,
+            **dict(zip(PRICE.fields, self.key, strict=True)),
+            "old_amount": self.old_amount,
+            "new_amount": self.new_amount,
+            "change": self.change,
+            "changed_at": self.changed_at,
+            "catalog_version": self.catalog_version,
+            "absolute_change": self.absolute_change,
+            "percent_change": self.percent_change,
+        }
+
 
 COLUMNS = (
     "provider",
@@ -59,6 +73,9 @@ COLUMNS = (
     "catalog_version",
 )
 """The columns of the ``price_changes`` view, in order."""
+
+REPORT_COLUMNS = (*COLUMNS, "absolute_change", "percent_change")
+"""The report's columns: the ``price_changes`` view's, then the change worked out."""
 
 
 def query_price_changes(
@@ -85,7 +102,11 @@ def query_price_changes(
         query = query.where(view.c.changed_at >= since)
     if until:
         query = query.where(view.c.changed_at <= until)
-    return [PriceChange(*row) for row in conn.execute(query)]
+    width = len(PRICE.fields)
+    return [
+        PriceChange(provider, model_id, tuple(rest[:width]), *rest[width:])
+        for provider, model_id, *rest in conn.execute(query)
+    ]
 
 
 @dataclass(frozen=True)
