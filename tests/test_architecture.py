@@ -152,3 +152,38 @@ def test_the_import_check_finds_what_it_should(source, forbidden, found):
 )
 def test_the_sql_check_finds_what_it_should(text, is_sql):
     assert bool(sql_strings(repr(text))) is is_sql
+
+
+ARCHITECTURE = Path(__file__).parent.parent / "docs" / "architecture.md"
+
+
+def _named_paths() -> set[str]:
+    """Module and package names in backticks or bold in docs/architecture.md."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    return set(re.findall(r"[`*]{1,2}([\w/]+(?:\.py|/))[`*]{1,2}", text))
+
+
+def test_the_architecture_document_names_only_modules_that_exist():
+    root = PACKAGE.parent
+    missing = []
+    for name in _named_paths():
+        if "NAME" in name:  # a placeholder: tests/fixtures/providers/NAME/
+            continue
+        candidates = [PACKAGE / name, root / name, *PACKAGE.glob(f"*/{name}")]
+        if not any(path.exists() for path in candidates):
+            missing.append(name)
+    assert missing == []
+
+
+def test_the_architecture_document_names_every_module():
+    named = {name.rstrip("/").split("/")[-1] for name in _named_paths()}
+    unnamed = [
+        str(path.relative_to(PACKAGE))
+        for path in modules()
+        if path.name != "__init__.py"
+        and path.name != "__main__.py"
+        and path.name not in named
+        and not path.name.endswith("_schema.py")  # each adapter's schema, named as a group
+        and path.parent.name != "providers"  # the adapters, named as a group
+    ]
+    assert unnamed == []
