@@ -33,8 +33,8 @@ def run() -> int:
 
     ``gc.freeze()`` before the interpreter shuts down: its shutdown runs the cycle
     collector over every object still alive (SQLAlchemy's, psycopg's...), several times,
-    which took 0.15 to 0.2 s of every command. Frozen objects are skipped; the process
-    is ending, so nothing is lost. ``main`` itself leaves the collector alone: tests call
+    a noticeable part of every command (see the README's performance section). Frozen
+    objects are skipped; the process is ending, so nothing is lost. ``main`` itself leaves the collector alone: tests call
     it in a process that goes on.
     """
     code = main()
