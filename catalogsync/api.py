@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from catalogsync.db.session import make_engine, reading
-from catalogsync.errors import DatabaseAccessError, NotFoundError
+from catalogsync.errors import ConfigError, DatabaseAccessError, NotFoundError
 from catalogsync.reads.catalogs import changed_model_ids, load_catalog
 from catalogsync.reads.versions import VersionRow, list_versions, table_counts, version_as_of
 from catalogsync.results import (
@@ -54,6 +54,10 @@ DEMO_DATABASE_URL = "sqlite:///catalogsync-demo.db"
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+"""How far ahead of this machine's clock an import may be dated (clocks drift)."""
 
 
 def _database_boundary(function: Callable[P, R]) -> Callable[P, R]:
@@ -150,16 +154,28 @@ def import_catalog(
     observed_at: datetime | None = None,
     *,
     allow_mass_removal: bool = False,
+    allow_future: bool = False,
 ) -> SyncReport:
-    """Store a saved payload of ``provider`` as if fetched at ``observed_at`` (default: now)."""
+    """Store a saved payload of ``provider`` as if fetched at ``observed_at`` (default: now).
+
+    History is only appended, so a time in the future would refuse every sync of the
+    provider until then: more than ``FUTURE_TOLERANCE`` ahead is refused unless
+    ``allow_future``.
+    """
     from catalogsync.sync import import_payload
 
+    now = datetime.now(UTC)
+    if observed_at is not None and observed_at > now + FUTURE_TOLERANCE and not allow_future:
+        raise ConfigError(
+            f"--observed-at {observed_at.isoformat()} is in the future: every sync of "
+            f"{provider} would be refused until then; pass --allow-future if it is meant"
+        )
     outcome = import_payload(
         db.engine,
         settings,
         provider,
         raw,
-        observed_at or datetime.now(UTC),
+        observed_at or now,
         allow_mass_removal=allow_mass_removal,
     )
     return SyncReport([outcome])

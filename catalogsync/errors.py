@@ -43,15 +43,24 @@ class DatabaseError(CatalogSyncError):
 
 
 class SchemaNotReadyError(DatabaseError):
-    """The database schema is missing or older than this version of catalogsync."""
+    """The database schema is missing, older than this catalogsync, or newer (``newer``:
+    a revision this catalogsync does not know, written by a newer release)."""
 
-    def __init__(self, current: str | None, head: str) -> None:
+    def __init__(self, current: str | None, head: str, *, newer: bool = False) -> None:
         self.current = current
         self.head = head
-        state = "has no catalogsync schema" if current is None else f"is at revision {current}"
-        super().__init__(
-            f"the database {state}, this catalogsync needs {head}: run `catalogsync db upgrade`"
-        )
+        self.newer = newer
+        if newer:
+            message = (
+                f"the database is at schema revision {current}, newer than this catalogsync "
+                f"knows (its newest is {head}): upgrade catalogsync"
+            )
+        else:
+            state = "has no catalogsync schema" if current is None else f"is at revision {current}"
+            message = (
+                f"the database {state}, this catalogsync needs {head}: run `catalogsync db upgrade`"
+            )
+        super().__init__(message)
 
 
 class DatabaseAccessError(DatabaseError):

@@ -17,6 +17,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from catalogsync.text import printable
+
 LOG_FORMATS = ("text", "json")
 _CONTEXT = ("provider", "run_id")
 _OURS = "catalogsync_handler"
@@ -67,8 +69,14 @@ class TextFormatter(logging.Formatter):
             for key in _CONTEXT
             if getattr(record, key, None) is not None
         ]
-        record.context = " ".join(parts) + " " if parts else ""
+        record.context = printable(" ".join(parts)) + " " if parts else ""
         return super().format(record)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802
+        # One event, one line: a message quoting provider text shows its control
+        # characters escaped, so a newline in it cannot forge a line of its own.
+        record.message = printable(record.message)
+        return super().formatMessage(record)
 
 
 class JsonFormatter(logging.Formatter):

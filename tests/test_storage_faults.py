@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from secrets import token_hex
 
 import pytest
 from sqlalchemy import Engine, event, text
@@ -17,12 +18,10 @@ from tests.factories import audioshake_model, audioshake_payload
 from tests.helpers import runs, snapshot, store
 
 SMALL = audioshake_payload(audioshake_model("bass"))
+# Random descriptions: the payload hardly compresses, so keeping it takes many pages too.
 LARGE = audioshake_payload(
     audioshake_model("bass"),
-    *(
-        audioshake_model(f"model-{i:05d}", description=f"{i} " + "long text " * 40)
-        for i in range(3000)
-    ),
+    *(audioshake_model(f"model-{i:05d}", description=token_hex(200)) for i in range(3000)),
 )
 
 

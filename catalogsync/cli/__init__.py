@@ -11,6 +11,7 @@ the library's errors to exit codes, and nothing else does.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Sequence
 from typing import IO
@@ -24,8 +25,13 @@ from catalogsync.errors import (
     SchemaNotReadyError,
 )
 from catalogsync.logs import configure_logging
+from catalogsync.text import printable
 
 __all__ = ["App", "build_parser", "main", "run"]
+
+
+EXIT_PIPE_CLOSED = 141
+"""The exit code when stdout was closed early: 128 + SIGPIPE, as a shell reports it."""
 
 
 def run() -> int:
@@ -34,10 +40,17 @@ def run() -> int:
     ``gc.freeze()`` before the interpreter shuts down: its shutdown runs the cycle
     collector over every object still alive (SQLAlchemy's, psycopg's...), several times,
     a noticeable part of every command (see the README's performance section). Frozen
-    objects are skipped; the process is ending, so nothing is lost. ``main`` itself leaves the collector alone: tests call
-    it in a process that goes on.
+    objects are skipped; the process is ending, so nothing is lost. ``main`` itself
+    leaves the collector alone: tests call it in a process that goes on.
     """
-    code = main()
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`catalogsync models | head`): stop quietly, as other
+        # command-line tools do, and keep the interpreter from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_PIPE_CLOSED
     gc.freeze()
     return code
 
@@ -50,13 +63,18 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     try:
         return int(args.handler(app, args))
     except (ConfigError, SchemaNotReadyError) as exc:
-        print(f"catalogsync: error: {exc}", file=sys.stderr)
+        _say("error", exc)
         return 2
     except DatabaseAccessError as exc:
-        print(f"catalogsync: database error: {exc}", file=sys.stderr)
+        _say("database error", exc)
         return 1
     except CatalogSyncError as exc:
-        print(f"catalogsync: error: {exc}", file=sys.stderr)
+        _say("error", exc)
         return 1
     finally:
         app.close()
+
+
+def _say(what: str, exc: BaseException) -> None:
+    """``catalogsync: error: ...`` on stderr, on one line (the message may quote a provider)."""
+    print(f"catalogsync: {what}: {printable(str(exc))}", file=sys.stderr)

@@ -20,6 +20,7 @@ from catalogsync.errors import ConfigError
 from catalogsync.present.registry import DEFAULT, HISTORY_FORMATS, choose_format, render
 from catalogsync.providers import default_base_urls
 from catalogsync.results import PriceReport, SyncReport
+from catalogsync.text import printable
 
 Handler = Callable[["App", argparse.Namespace], int]
 
@@ -86,6 +87,7 @@ def cmd_import(app: App, args: argparse.Namespace) -> int:
         raw,
         args.observed_at,
         allow_mass_removal=args.allow_mass_removal,
+        allow_future=args.allow_future,
     )
     return _sync_report(app, args, report)
 
@@ -163,7 +165,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
     app.render(report, args)
     messages = stale_messages(report)
     for message in messages:
-        print(f"catalogsync: {message}", file=sys.stderr)
+        print(f"catalogsync: {printable(message)}", file=sys.stderr)
     return 1 if messages else 0
 
 

@@ -35,19 +35,35 @@ from catalogsync.results import (
     VersionList,
 )
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds
+MAX_LIMIT = 1_000_000
+MAX_VERSION = 2**31 - 1
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)  # exclusive: a day later must still be a time
+
+
+def _whole_number(text: str, what: str, maximum: int) -> int:
+    """A whole number from 1 to ``maximum``, else a clear usage error."""
+    if not text.isdigit() or len(text) > len(str(maximum)) or not 1 <= int(text) <= maximum:
+        raise argparse.ArgumentTypeError(
+            f"not {what} (a whole number from 1 to {maximum}): {text!r}"
+        )
+    return int(text)
+
 
 def parse_run_id(text: str) -> int:
     """A sync run id: a positive whole number."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"not a run id: {text!r}")
-    return int(text)
+    return _whole_number(text, "a run id", MAX_ID)
 
 
 def parse_limit(text: str) -> int:
     """``--limit``: a positive whole number."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
-    return int(text)
+    return _whole_number(text, "a number of rows", MAX_LIMIT)
+
+
+def parse_version(text: str) -> int:
+    """A catalog version number (1, 2, 3... per provider)."""
+    return _whole_number(text, "a version number", MAX_VERSION)
 
 
 def parse_duration_option(text: str) -> timedelta:
@@ -56,6 +72,8 @@ def parse_duration_option(text: str) -> timedelta:
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} is too long") from None
 
 
 def parse_port(text: str) -> int:
@@ -69,13 +87,18 @@ def parse_timestamp(text: str) -> datetime:
     """ISO 8601 date or time (UTC when no offset is given), or ``@<unix seconds>``."""
     try:
         if text.startswith("@"):
-            return datetime.fromtimestamp(float(text[1:]), UTC)
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+            value = datetime.fromtimestamp(float(text[1:]), UTC)
+        else:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        value = None
+    if value is None or not EARLIEST <= value < LATEST:
         raise argparse.ArgumentTypeError(
-            f"not a timestamp: {text!r} (use ISO 8601, e.g. 2026-01-31T12:00:00Z)"
-        ) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            f"not a timestamp: {text!r} (use ISO 8601 between 1970 and 9998, "
+            "e.g. 2026-01-31T12:00:00Z)"
+        )
+    return value
 
 
 def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -177,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the payload was fetched (ISO 8601, UTC unless an offset is given; default: now)",
     )
     imp.add_argument("--allow-mass-removal", action="store_true", help="as for sync")
+    imp.add_argument(
+        "--allow-future",
+        action="store_true",
+        help="accept an --observed-at more than 5 minutes ahead of this machine's clock",
+    )
     _format_option(imp, SyncReport)
 
     versions = add(commands, "versions", cmd_versions, "list catalog versions")
@@ -202,9 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
         "what changed between two catalog versions (default: the last two)",
     )
     diff.add_argument("provider", metavar="PROVIDER")
-    diff.add_argument("--from", dest="from_version", type=int, metavar="N", help="older version")
     diff.add_argument(
-        "--to", dest="to_version", type=int, metavar="M", help="newer version (default: newest)"
+        "--from", dest="from_version", type=parse_version, metavar="N", help="older version"
+    )
+    diff.add_argument(
+        "--to",
+        dest="to_version",
+        type=parse_version,
+        metavar="M",
+        help="newer version (default: newest)",
     )
     _format_option(diff, VersionDiff)
 

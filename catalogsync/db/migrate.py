@@ -19,7 +19,7 @@ from catalogsync.locks import schema_lock
 if TYPE_CHECKING:
     from alembic.config import Config
 
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 """The newest migration; update it with every new file in migrations/versions/."""
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +41,13 @@ def alembic_config(engine: Engine) -> Config:
     config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["engine"] = engine
     return config
+
+
+def known_revisions() -> set[str]:
+    """Every revision among the migration scripts of this catalogsync."""
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory(str(migrations_dir())).walk_revisions()}
 
 
 def head_revision() -> str:
@@ -71,6 +78,8 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
 
     with schema_lock(engine):
         before = current_revision(engine)
+        if before is not None and before not in known_revisions():
+            raise SchemaNotReadyError(before, head_revision(), newer=True)
         command.upgrade(alembic_config(engine), revision)
         return before, current_revision(engine) or ""
 
@@ -79,4 +88,5 @@ def require_current_schema(engine: Engine) -> None:
     """Raise ``SchemaNotReadyError`` unless the database is at ``SCHEMA_REVISION``."""
     current = current_revision(engine)
     if current != SCHEMA_REVISION:
-        raise SchemaNotReadyError(current, SCHEMA_REVISION)
+        newer = current is not None and current not in known_revisions()
+        raise SchemaNotReadyError(current, SCHEMA_REVISION, newer=newer)

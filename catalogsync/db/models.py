@@ -94,7 +94,7 @@ catalog_versions = Table(
     _required("fetched_at", UTCDateTime()),
     _required("recorded_at", UTCDateTime()),
     _required("content_hash", String(64)),
-    _optional("upstream_version", String(255)),
+    _optional("upstream_version", Text()),
     _required("model_count", Integer()),
     _required("source", String(16)),
     _required("raw_encoding", String(16)),
@@ -143,7 +143,7 @@ formats = Table(
     metadata,
     Column("id", Id, primary_key=True),
     _required("kind", String(16)),
-    _required("name", String(64)),
+    _required("name", Text()),
     UniqueConstraint("kind", "name"),
     CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in FORMAT_KINDS) + ")", name="kind"),
 )
@@ -172,7 +172,7 @@ def _history(name: str, *columns: Column[Any], key: tuple[str, ...]) -> Table:
         # The key first and the validity last, for analysts' `SELECT *`.
         Column("id", Id, primary_key=True),
         _required("provider_id", Id),
-        _required("model_id", String(255)),
+        _required("model_id", Text()),
         *columns,
         _required("valid_from", UTCDateTime()),
         _optional("valid_to", UTCDateTime()),
@@ -194,9 +194,9 @@ def _history(name: str, *columns: Column[Any], key: tuple[str, ...]) -> Table:
 models = _history(
     "models",
     _optional("name", Text()),
-    _optional("category", String(255)),
+    _optional("category", Text()),
     _optional("description", Text()),
-    _optional("access", String(64)),
+    _optional("access", Text()),
     _required("output_format_ids", Text()),  # canonical JSON list of formats.id
     _required("content_hash", String(64)),
     key=keys.MODEL.fields,
@@ -208,7 +208,7 @@ Index(None, models.c.closed_in_version_id)
 
 model_inputs = _history(
     "model_inputs",
-    _required("input_id", String(255)),
+    _required("input_id", Text()),
     _optional("description", Text()),
     _optional("required", Boolean()),
     _required("task_fields", Text()),  # canonical JSON list
@@ -219,9 +219,9 @@ model_inputs = _history(
 
 prices = _history(
     "prices",
-    _required("price_type", String(64)),
-    _required("variant", String(255)),
-    _required("unit", String(64)),
+    _required("price_type", Text()),
+    _required("variant", Text()),
+    _required("unit", Text()),
     _required("amount", ExactDecimal()),
     key=keys.PRICE.fields,
 )
@@ -233,7 +233,7 @@ Index(None, prices.c.closed_in_version_id, prices.c.model_id)
 
 model_attributes = _history(
     "model_attributes",
-    _required("name", String(255)),
+    _required("name", Text()),
     _required("value", Text()),  # canonical JSON
     key=keys.ATTRIBUTE.fields,
 )

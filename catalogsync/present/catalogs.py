@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.table import Table
-from rich.text import Text
 
 from catalogsync.catalog import Catalog, Model
 from catalogsync.codec import canonical_decimal
-from catalogsync.present.output import write_json, write_rich
+from catalogsync.present.output import add_row, text, write_json, write_rich
 
 if TYPE_CHECKING:
     from catalogsync.reads.versions import VersionRow
@@ -49,13 +48,14 @@ def render_versions_table(versions: VersionList, out: IO[str]) -> None:
     ):
         table.add_column(column)
     for row in versions.rows:
-        table.add_row(
+        add_row(
+            table,
             row.provider,
             str(row.version),
             row.fetched_at.strftime("%Y-%m-%d %H:%M:%S"),
             str(row.model_count),
             row.content_hash[:12],
-            Text(row.upstream_version or ""),
+            row.upstream_version or "",
             row.source,
         )
     write_rich(out, table)
@@ -85,12 +85,11 @@ def render_models_table(models: ModelList, out: IO[str]) -> None:
 
 def models_table(catalogs: Iterable[Catalog], title: str) -> Table:
     """Models of one or more catalogs, with their prices in short."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=text(title), title_justify="left")
     for column in ("provider", "model", "name", "category", "access", "prices"):
         table.add_column(column, overflow="fold")
     for catalog in catalogs:
         for model in catalog.models:
-            # Text, not markup: names come from providers and may hold "[...]".
             cells = (
                 catalog.provider,
                 model.model_id,
@@ -99,7 +98,7 @@ def models_table(catalogs: Iterable[Catalog], title: str) -> Table:
                 model.access or "",
                 _prices_text(model),
             )
-            table.add_row(*(Text(cell) for cell in cells))
+            add_row(table, *cells)
     return table
 
 

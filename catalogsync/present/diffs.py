@@ -9,7 +9,8 @@ from rich.console import Group
 from rich.text import Text
 
 from catalogsync.codec import JSONValue, canonical_decimal, dumps_canonical
-from catalogsync.present.output import write_json, write_rich
+from catalogsync.present.output import text, write_json, write_rich
+from catalogsync.text import printable
 
 if TYPE_CHECKING:
     from catalogsync.results import VersionDiff
@@ -48,25 +49,25 @@ def diff_text(result: VersionDiff) -> Group:
     """The diff for a terminal: a heading, then added, removed and changed models."""
     provider, old, new, diff = result.provider, result.old, result.new, result.diff
     before = f"version {old.version} ({old.fetched_at:%Y-%m-%d %H:%M})" if old else "nothing"
-    heading = Text(
+    heading = text(
         f"{provider}: {before} -> version {new.version} ({new.fetched_at:%Y-%m-%d %H:%M} UTC)",
-        style="bold",
+        "bold",
     )
     lines: list[Text] = [heading]
     if diff.is_empty:
         lines.append(Text("no changes"))
     if diff.added:
         lines.append(Text(f"added ({len(diff.added)})", style="bold green"))
-        lines.extend(Text(f"  + {model_id}", style="green") for model_id in diff.added)
+        lines.extend(text(f"  + {model_id}", "green") for model_id in diff.added)
     if diff.removed:
         lines.append(Text(f"removed ({len(diff.removed)})", style="bold red"))
-        lines.extend(Text(f"  - {model_id}", style="red") for model_id in diff.removed)
+        lines.extend(text(f"  - {model_id}", "red") for model_id in diff.removed)
     if diff.changed:
         lines.append(Text(f"changed ({len(diff.changed)})", style="bold yellow"))
         for model in diff.changed:
-            lines.append(Text(f"  ~ {model.model_id}", style="yellow"))
+            lines.append(text(f"  ~ {model.model_id}", "yellow"))
             for change in model.changes:
-                line = Text(f"      {change.field}: ")
+                line = text(f"      {change.field}: ")
                 if isinstance(change.old, list) and isinstance(change.new, list):
                     # Sets of formats: say what came and went rather than both lists.
                     gone = [v for v in change.old if v not in change.new]
@@ -83,13 +84,14 @@ def diff_text(result: VersionDiff) -> Group:
 
 
 def value_text(value: JSONValue) -> str:
-    """A field value in short: exact numbers, lists joined, objects as compact JSON."""
+    """A field value in short: exact numbers, lists joined, objects as compact JSON; any
+    control character shown escaped (the value is provider text)."""
     if value is None:
         return "(none)"
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "[" + ", ".join(str(v) for v in value) + "]"
+        return printable("[" + ", ".join(str(v) for v in value) + "]")
     if isinstance(value, str):
-        return value
+        return printable(value)
     if isinstance(value, bool) or not hasattr(value, "as_tuple"):
-        return dumps_canonical(value)
+        return printable(dumps_canonical(value))
     return canonical_decimal(value)  # type: ignore[arg-type]

@@ -167,9 +167,8 @@ def _svg(series: Series, keys: list[tuple[str, ...]], now: datetime, label: str)
                 f'points="{" ".join(coords)}"/>'
             )
             for point in run:
-                tip = (
-                    f"{canonical_decimal(point.amount)} {key[2]} from {point.start:%Y-%m-%d %H:%M}"
-                )
+                amount = canonical_decimal(point.amount)
+                tip = f"{amount} {price_unit(key)} from {point.start:%Y-%m-%d %H:%M}"
                 parts.append(
                     f'<circle cx="{x(point.start):.1f}" cy="{y(point.amount):.1f}" r="3" '
                     f'fill="{colour}"><title>{escape(tip)}</title></circle>'

@@ -11,8 +11,11 @@ from datetime import datetime
 from typing import IO, Any
 
 from rich.console import Console, RenderableType
+from rich.table import Table
+from rich.text import Text
 
 from catalogsync.codec import dumps_exact
+from catalogsync.text import printable
 
 
 def _encode(value: object) -> object:
@@ -36,6 +39,16 @@ def write_json(value: Any, out: IO[str]) -> None:
 def shorten(text: str, width: int) -> str:
     """``text``, cut to ``width`` characters with ``...`` when longer (tables; JSON has it all)."""
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def text(value: str, style: str = "") -> Text:
+    """Text shown as it is: never read as rich markup, control characters escaped."""
+    return Text(printable(value), style=style)
+
+
+def add_row(table: Table, *cells: str | Text) -> None:
+    """Add a row of cells; plain strings go through ``text`` (they may be provider text)."""
+    table.add_row(*(cell if isinstance(cell, Text) else text(cell) for cell in cells))
 
 
 def console(out: IO[str]) -> Console:

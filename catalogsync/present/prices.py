@@ -12,13 +12,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from catalogsync.codec import canonical_decimal
 from catalogsync.keys import price_unit, price_words
-from catalogsync.present.output import write_json, write_rich
+from catalogsync.present.output import add_row, text, write_json, write_rich
 from catalogsync.reads.prices import REPORT_COLUMNS
+from catalogsync.text import csv_cell, markdown_cell
 
 if TYPE_CHECKING:
     from catalogsync.reads.prices import PriceChange
@@ -51,7 +52,7 @@ def render_prices_csv(report: PriceReport, out: IO[str]) -> None:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
     for row in report.rows:
-        writer.writerow([_cell(value) for value in row.record().values()])
+        writer.writerow([_cell(csv_cell(value)) for value in row.record().values()])
     out.write(text.getvalue())
 
 
@@ -84,12 +85,12 @@ def direction(row: PriceChange) -> str:
 def render_prices_markdown(report: PriceReport, out: IO[str]) -> None:
     """A Markdown document: a heading (title and period), a one-line summary and a pipe table."""
     rows = report.rows
-    lines = [f"# {report.title} ({report.period})", "", summary_line(rows), ""]
+    lines = [f"# {markdown_cell(report.title)} ({report.period})", "", summary_line(rows), ""]
     lines.append("| " + " | ".join(HEADER) + " |")
     lines.append("|" + "|".join("---" if i < 5 else "---:" for i in range(len(HEADER))) + "|")
     for row in rows:
         cells = display_cells(row)
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     out.write("\n".join(lines) + "\n")
 
 
@@ -100,17 +101,17 @@ def render_prices_table(report: PriceReport, out: IO[str]) -> None:
 
 def prices_table(rows: Sequence[PriceChange], title: str) -> Table:
     """The rows under a title that sums them up."""
-    table = Table(title=escape(f"{title}: {summary_line(rows)}"), title_justify="left")
+    table = Table(title=text(f"{title}: {summary_line(rows)}"), title_justify="left")
     for index, name in enumerate(HEADER):
         table.add_column(name, justify="right" if index >= 5 else "left")
     colours = {"up": "red", "down": "green"}
     for row in rows:
         style = colours.get(direction(row))
-        cells = [escape(cell) for cell in display_cells(row)]
+        cells: list[str | Text] = list(display_cells(row))
         if style:
             for index in CHANGE_COLUMNS:
-                cells[index] = f"[{style}]{cells[index]}[/]"
-        table.add_row(*cells)
+                cells[index] = text(str(cells[index]), style)
+        add_row(table, *cells)
     return table
 
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.table import Table
-from rich.text import Text
 
-from catalogsync.present.output import shorten, write_json, write_rich
+from catalogsync.present.output import add_row, shorten, write_json, write_rich
+from catalogsync.text import printable
 
 if TYPE_CHECKING:
     from catalogsync.reads.runs import RunPayload, RunRow
@@ -90,7 +90,7 @@ def runs_table(runs: Sequence[RunRow]) -> Table:
             run.payload_source or "",
             shorten(run.error or "", ERROR_WIDTH),
         )
-        table.add_row(*(Text(cell) for cell in cells))  # Text: no markup in error messages
+        add_row(table, *cells)
     return table
 
 
@@ -109,10 +109,10 @@ def render_run_table(detail: RunDetail, out: IO[str]) -> None:
     where = "this run" if payload.source == "run" else f"catalog {payload.source}"
     print(f"payload ({len(payload.data)} bytes, kept with {where}):", file=out)
     try:
-        text = payload.data.decode("utf-8")
+        shown = printable(payload.data.decode("utf-8"), lines=True)
     except UnicodeDecodeError:
-        text = "(not UTF-8 text: see it with --raw)"
-    print(text, file=out)
+        shown = "(not UTF-8 text: see it with --raw)"
+    print(shown, file=out)
 
 
 def render_run_raw(detail: RunDetail, out: IO[str]) -> None:
@@ -137,7 +137,7 @@ def run_table(run: RunRow) -> Table:
     for name, value in run_dict(run).items():
         if isinstance(value, datetime):
             value = value.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-        table.add_row(name, Text("" if value is None else str(value)))
+        add_row(table, name, "" if value is None else str(value))
     return table
 
 

@@ -6,10 +6,9 @@ from datetime import datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.table import Table
-from rich.text import Text
 
 from catalogsync.durations import format_age
-from catalogsync.present.output import shorten, write_json, write_rich
+from catalogsync.present.output import add_row, shorten, write_json, write_rich
 
 if TYPE_CHECKING:
     from catalogsync.reads.status import ProviderStatus
@@ -72,12 +71,13 @@ def render_status_table(report: StatusReport, out: IO[str]) -> None:
         else:
             state = "ok" if status.last_success_at else "-"
         failure = status.last_failure_at
-        table.add_row(
+        add_row(
+            table,
             status.provider,
             "yes" if status.enabled else "no",
             _ago(status.success_age(now)),
             _ago(now - failure if failure else None),
-            Text(shorten(status.last_failure_error or "", ERROR_WIDTH)),
+            shorten(status.last_failure_error or "", ERROR_WIDTH),
             f"v{status.version} {_ago(status.data_age(now))}" if status.version else "-",
             str(status.version_count),
             "-" if status.model_count is None else str(status.model_count),

@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from rich.table import Table
-from rich.text import Text
 
 from catalogsync.present.catalogs import models_table
-from catalogsync.present.output import write_json, write_rich
+from catalogsync.present.output import add_row, text, write_json, write_rich
 from catalogsync.results import DemoResult, SchemaUpgrade, SyncOutcome, SyncReport
 
 STYLES = {"succeeded": "green", "unchanged": "cyan", "failed": "bold red", "skipped": "yellow"}
@@ -45,9 +44,10 @@ def outcomes_table(outcomes: Sequence[SyncOutcome]) -> Table:
             else "left",
         )
     for o in outcomes:
-        table.add_row(
+        add_row(
+            table,
             o.provider,
-            f"[{STYLES.get(o.status, '')}]{o.status}[/]",
+            text(o.status, STYLES.get(o.status, "")),
             _text(o.version),
             _text(o.model_count),
             str(o.added),
@@ -55,7 +55,7 @@ def outcomes_table(outcomes: Sequence[SyncOutcome]) -> Table:
             str(o.changed),
             str(o.prices_changed),
             f"{o.seconds:.2f}",
-            Text(o.error or ""),  # not markup: errors quote JSON paths and [tables]
+            o.error or "",
         )
     return table
 
@@ -66,7 +66,7 @@ def counts_table(counts: Mapping[str, int]) -> Table:
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, count in counts.items():
-        table.add_row(name, str(count))
+        add_row(table, name, str(count))
     return table
 
 
