@@ -31,6 +31,7 @@ DEFAULT_SCHEDULE = "0 * * * *"
 CONFIG_FILENAME = "catalogsync.toml"
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_RETRY_AFTER_SECONDS = 60.0
+DEFAULT_DEADLINE_SECONDS = 120.0
 
 _PROVIDER_KEYS = {
     "enabled",
@@ -41,9 +42,16 @@ _PROVIDER_KEYS = {
     "max_attempts",
     "max_response_bytes",
     "max_retry_after_seconds",
+    "deadline_seconds",
     "jitter_seconds",
 }
-_HTTP_KEYS = {"timeout_seconds", "max_attempts", "max_response_bytes", "max_retry_after_seconds"}
+_HTTP_KEYS = {
+    "timeout_seconds",
+    "deadline_seconds",
+    "max_attempts",
+    "max_response_bytes",
+    "max_retry_after_seconds",
+}
 _DAEMON_KEYS = {
     "run_at_start",
     "metrics_port",
@@ -69,6 +77,7 @@ class ProviderSettings:
     max_retry_after_seconds: float = DEFAULT_MAX_RETRY_AFTER_SECONDS
     jitter_seconds: float = 0.0
     options: Mapping[str, Any] = field(default_factory=dict)
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS  # per attempt: connect, headers, body
 
     @property
     def api_key_env(self) -> str:
@@ -284,6 +293,12 @@ def _provider_settings(
     )
     if retry_after_cap < 0:
         raise ConfigError(f"{where}: max_retry_after_seconds must be at least 0")
+    deadline = _number(
+        known.get("deadline_seconds", http.get("deadline_seconds", DEFAULT_DEADLINE_SECONDS)),
+        f"{where} deadline_seconds",
+    )
+    if not (math.isfinite(deadline) and deadline > 0):
+        raise ConfigError(f"{where}: deadline_seconds must be a finite number above 0")
     return ProviderSettings(
         name=name,
         base_url=base_url.rstrip("/"),
@@ -296,6 +311,7 @@ def _provider_settings(
         max_retry_after_seconds=retry_after_cap,
         jitter_seconds=jitter,
         options=options,
+        deadline_seconds=deadline,
     )
 
 
