@@ -297,8 +297,8 @@ def _provider_settings(
         known.get("deadline_seconds", http.get("deadline_seconds", DEFAULT_DEADLINE_SECONDS)),
         f"{where} deadline_seconds",
     )
-    if not (math.isfinite(deadline) and deadline > 0):
-        raise ConfigError(f"{where}: deadline_seconds must be a finite number above 0")
+    if deadline <= 0:
+        raise ConfigError(f"{where}: deadline_seconds must be above 0")
     return ProviderSettings(
         name=name,
         base_url=base_url.rstrip("/"),

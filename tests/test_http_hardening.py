@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from catalogsync.config import ProviderSettings, Secret, load_settings
+from catalogsync.config import ProviderSettings, load_settings
 from catalogsync.errors import (
     ConfigError,
     PermanentProviderError,
@@ -44,8 +44,9 @@ from catalogsync.http import (
     get_bytes,
     longest_call_seconds,
 )
+from catalogsync.payloads import Secret
+from catalogsync.present.output import dumps_json
 from catalogsync.providers import default_base_urls, get_provider_class
-from catalogsync.render import dumps_json
 from tests.api_keys import KEYS
 from tests.factories import (
     akool_model,
@@ -495,10 +496,10 @@ def test_cli_a_trickling_provider_holds_neither_the_sync_nor_those_after_it(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[http]\ndeadline_seconds = 0\n", "deadline_seconds must be a finite number above 0"),
-        ("[http]\ndeadline_seconds = -1\n", "deadline_seconds must be a finite number above 0"),
-        ("[http]\ndeadline_seconds = inf\n", "deadline_seconds must be a finite number above 0"),
-        ("[http]\ndeadline_seconds = nan\n", "deadline_seconds must be a finite number above 0"),
+        ("[http]\ndeadline_seconds = 0\n", "deadline_seconds must be above 0"),
+        ("[http]\ndeadline_seconds = -1\n", "deadline_seconds must be above 0"),
+        ("[http]\ndeadline_seconds = inf\n", "deadline_seconds must be a finite number"),
+        ("[http]\ndeadline_seconds = nan\n", "deadline_seconds must be a finite number"),
         ("[providers.akool]\ndeadline_seconds = 'soon'\n", "deadline_seconds must be a number"),
     ],
 )
