@@ -28,10 +28,17 @@ FILE_KEY = "keyfile_test_Mh3Vn7Bq1Ck5Tg"
 URL_PASSWORD = "urlpass_test_Qe5Zt1Ls9Xa3"
 """A password inside a URL (``https://user:PASSWORD@host``): a secret like a key."""
 
+KEY_LINE = "ctrlkey_test_Wd4Nh8Rj2Fs6"
+KEY_WITH_NEWLINE = KEY_LINE + "\nX-Injected: ctrlkey_test_Pb3Ty7Gc1Mz5"
+"""A key holding a newline (a header injection): refused at load. The scan looks for its
+first line too, which is what a leak through a header or a log line would show."""
+
 _HANDED_OUT: dict[str, str] = {
     ADAPTER_KEY: "ADAPTER_KEY",
     FILE_KEY: "FILE_KEY",
     URL_PASSWORD: "URL_PASSWORD",
+    KEY_WITH_NEWLINE: "KEY_WITH_NEWLINE",
+    KEY_LINE: "KEY_WITH_NEWLINE's first line",
 }
 """Every key this module produced so far, with the label a leak report names it by."""
 

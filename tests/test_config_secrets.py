@@ -15,7 +15,7 @@ from catalogsync.db.session import make_engine
 from catalogsync.errors import ConfigError
 from catalogsync.payloads import mask_url
 from catalogsync.providers import default_base_urls
-from tests.api_keys import KEYS, URL_PASSWORD
+from tests.api_keys import KEY_LINE, KEY_WITH_NEWLINE, KEYS, URL_PASSWORD
 from tests.helpers import provider_runs
 
 AKOOL_KEY = KEYS["AKOOL_API_KEY"]
@@ -46,6 +46,14 @@ def test_a_key_with_control_characters_or_non_ascii_is_refused_naming_the_variab
     assert "AKOOL_API_KEY" in message
     assert AKOOL_KEY[:8] not in message
     assert "not shown" in message
+
+
+def test_a_key_with_a_newline_is_refused_and_never_shown():
+    for variable in ("AKOOL_API_KEY", "AUDIOSHAKE_API_KEY"):
+        with pytest.raises(ConfigError) as caught:
+            load({variable: KEY_WITH_NEWLINE})
+        assert variable in str(caught.value)
+        assert KEY_LINE not in str(caught.value)
 
 
 def test_a_key_file_with_a_newline_inside_is_refused_naming_the_file(tmp_path):
