@@ -24,7 +24,8 @@ from catalogsync.errors import (
     PermanentProviderError,
     TransientProviderError,
 )
-from catalogsync.http import _backoff, build_client, get_bytes
+from catalogsync.http import build_client, get_bytes
+from catalogsync.http.client import _backoff
 from catalogsync.payloads import Secret
 from catalogsync.present.output import dumps_json
 from catalogsync.providers import default_base_urls
