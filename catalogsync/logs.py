@@ -120,7 +120,7 @@ def configure_logging(
     root_handler.addFilter(ContextFilter())
     setattr(root_handler, _OURS, True)
     root.addHandler(root_handler)
-    # stamina announces each retry; http.py logs it with the provider and run instead.
+    # stamina announces each retry; catalogsync.http logs it with the provider and run instead.
     logging.getLogger("stamina").setLevel(logging.ERROR)
     # APScheduler says when it skips a run because the previous one is still going; at
     # `@every` intervals that is noise, and our own lines say what matters.
