@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import operator
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -126,27 +127,70 @@ class ModelInput:
 
 @dataclass(frozen=True, init=False)
 class Price:
-    """One price point: ``amount`` ``unit`` for ``price_type`` (and ``variant``, or ``""``)."""
+    """One price point of a model (the fields of ``keys.PRICE``).
+
+    ``amount`` is exact, or ``None`` for a variable price (a router charged at the price of
+    the model it picks): never a negative number standing for "variable". ``currency`` is
+    an ISO 4217 code, or ``None`` for a provider's own credits.
+    """
 
     price_type: str
     variant: str
+    tier: str
+    service_tier: str
+    region: str
     unit: str
-    amount: Decimal
+    amount: Decimal | None
+    currency: str | None
 
-    def __init__(self, price_type: str, variant: str, unit: str, amount: Decimal) -> None:
+    def __init__(
+        self,
+        price_type: str,
+        variant: str,
+        unit: str,
+        amount: Decimal | None,
+        *,
+        tier: str = "",
+        service_tier: str = "",
+        region: str = "",
+        currency: str | None = None,
+    ) -> None:
         fields = self.__dict__
         fields["price_type"] = price_type
         fields["variant"] = variant
+        fields["tier"] = tier
+        fields["service_tier"] = service_tier
+        fields["region"] = region
         fields["unit"] = unit
-        spelling = canonical_decimal(amount)
-        fields["amount"] = Decimal(spelling)
+        if amount is None:
+            spelling = None
+            fields["amount"] = None
+        else:
+            spelling = canonical_decimal(amount)
+            fields["amount"] = Decimal(spelling)
+        fields["currency"] = currency
         fields["_spelling"] = spelling
+        # What the hashed form adds to the four fields every stored hash was built from:
+        # the other key fields when set, the currency when the unit does not imply it.
+        extras: dict[str, str | None] = _NO_EXTRAS
+        implied = implied_currency(unit)
+        if tier or service_tier or region or currency != implied:
+            named = {"tier": tier, "service_tier": service_tier, "region": region}
+            extras = {name: value for name, value in named.items() if value}
+            if currency != implied:
+                extras["currency"] = currency
+        fields["_extras"] = extras
 
     @property
-    def spelling(self) -> str:
+    def spelling(self) -> str | None:
         """``amount`` as canonical JSON writes it (``canonical_decimal``), spelled once."""
-        spelling: str = self.__dict__["_spelling"]
+        spelling: str | None = self.__dict__["_spelling"]
         return spelling
+
+    @property
+    def is_variable(self) -> bool:
+        """Whether the amount depends on something only known when charged."""
+        return self.amount is None
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -158,20 +202,39 @@ class Price:
         """This price as JSON data: its key fields, then its values (``keys.PRICE``)."""
         return dict(zip(_PRICE_NAMES, _PRICE_ROW(self), strict=True))
 
+    def hashed(self, amount: object) -> dict[str, Any]:
+        """This price in the form content hashes digest, with ``amount`` as given (exact, or
+        spelled for msgspec): ``type``, ``variant``, ``unit``, ``amount`` as in the first
+        hashes, and only the fields that differ from what those left implicit."""
+        return {
+            "type": self.price_type,
+            "variant": self.variant,
+            "unit": self.unit,
+            "amount": amount,
+            **self.__dict__["_extras"],
+        }
+
     @property
     def label(self) -> str:
         """``price.<type>[.<variant>]``, the field name used in diffs (``keys.price_words``)."""
         return ".".join(["price", *price_words(self.key)])
 
 
+_NO_EXTRAS: dict[str, str | None] = {}
+_CURRENCY_UNIT = re.compile(r"([A-Z]{3})/")
+
+
+@functools.lru_cache(maxsize=1024)
+def implied_currency(unit: str) -> str | None:
+    """The currency a unit names (``USD/1M tokens`` -> ``USD``); ``None`` for credits."""
+    found = _CURRENCY_UNIT.match(unit)
+    return found.group(1) if found else None
+
+
 _INPUT_ID = operator.attrgetter("input_id")
 _PRICE_KEY = operator.attrgetter(*PRICE.fields)  # Price.key, in C
 _PRICE_NAMES = (*PRICE.fields, *PRICE.values)
 _PRICE_ROW = operator.attrgetter(*_PRICE_NAMES)
-_AMOUNT = _PRICE_NAMES.index("amount")
-# A price's names in the canonical form that content hashes digest. Frozen: ``type`` is
-# how the first hashes spelled ``price_type``, and every stored hash depends on it.
-_HASHED_PRICE_NAMES = tuple("type" if name == "price_type" else name for name in _PRICE_NAMES)
 
 
 @dataclass(frozen=True, init=False)
@@ -240,9 +303,7 @@ class Model:
         hash depends on: ``id`` for ``model_id``, ``type`` for a price's ``price_type``.
         Built without ``as_dict``, as hashing is on the hot path of every sync.
         """
-        return self._canonical(
-            [dict(zip(_HASHED_PRICE_NAMES, _PRICE_ROW(p), strict=True)) for p in self.prices]
-        )
+        return self._canonical([p.hashed(p.amount) for p in self.prices])
 
     def _canonical(self, prices: list[Any]) -> dict[str, JSONValue]:
         return {
@@ -317,10 +378,9 @@ def canonical_bytes(model: Model) -> bytes:
 
 
 def _spelled_price(price: Price) -> dict[str, Any]:
-    """A price's canonical form with its amount spelled for msgspec (``Price.spelling``)."""
-    row: list[Any] = list(_PRICE_ROW(price))
-    row[_AMOUNT] = msgspec.Raw(price.spelling.encode())
-    return dict(zip(_HASHED_PRICE_NAMES, row, strict=True))
+    """A price's hashed form with its amount spelled for msgspec (``Price.spelling``)."""
+    spelling = price.spelling
+    return price.hashed(None if spelling is None else msgspec.Raw(spelling.encode()))
 
 
 def _sha256(text: str) -> str:

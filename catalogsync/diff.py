@@ -149,7 +149,7 @@ def model_fields(model: Model) -> dict[str, JSONValue]:
         units_by_label[price.label] = units_by_label.get(price.label, 0) + 1
     for price in model.prices:
         label = price.label if units_by_label[price.label] == 1 else f"{price.label}[{price.unit}]"
-        fields[label] = price.amount
+        fields[label] = VARIABLE if price.amount is None else price.amount
     for model_input in model.inputs:
         described = model_input.as_dict()
         input_id, formats = described.pop("id"), described.pop("formats")
@@ -162,6 +162,9 @@ def model_fields(model: Model) -> dict[str, JSONValue]:
         fields[f"attribute.{name}"] = value
     return {k: v for k, v in fields.items() if v is not None}
 
+
+VARIABLE = "variable"
+"""A variable price's amount in a diff (``old`` or ``new``): charged at what a router picks."""
 
 _ORDER = ("name", "category", "description", "access", "price.", "input.", "output_formats")
 

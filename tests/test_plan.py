@@ -72,8 +72,8 @@ def test_a_first_version_adds_every_model_and_closes_nothing():
     assert plan.close_models == ()
     rows = opened(plan)
     assert rows["prices"] == [
-        ("bass", "per_minute", "", "credits/minute", Decimal("1")),
-        ("drums", "per_minute", "", "credits/minute", Decimal("2")),
+        ("bass", "per_minute", "", "", "", "", "credits/minute", Decimal("1"), None),
+        ("drums", "per_minute", "", "", "", "", "credits/minute", Decimal("2"), None),
     ]
     assert [r[0] for r in rows["models"]] == ["bass", "drums"]
     assert rows["models"][0][5] == format_id_list([MP3], FORMAT_IDS) == "[2]"
@@ -96,7 +96,9 @@ def test_a_changed_price_closes_and_opens_exactly_that_price_and_the_model_row()
         "models": (100,),
     }
     rows = opened(plan)
-    assert rows["prices"] == [("bass", "per_minute", "", "credits/minute", Decimal("1.5"))]
+    assert rows["prices"] == [
+        ("bass", "per_minute", "", "", "", "", "credits/minute", Decimal("1.5"), None)
+    ]
     assert rows["model_attributes"] == []
     assert rows["model_inputs"] == []
     assert [r[0] for r in rows["models"]] == ["bass"]
@@ -126,7 +128,9 @@ def test_added_and_removed_models():
     assert plan.close_models == ("piano",)
     assert plan.close["models"] == (102,)
     assert [m.model_id for m in plan.touched] == ["vocals"]
-    assert opened(plan)["prices"] == [("vocals", "per_minute", "", "credits/minute", Decimal(3))]
+    assert opened(plan)["prices"] == [
+        ("vocals", "per_minute", "", "", "", "", "credits/minute", Decimal(3), None)
+    ]
     # The removed model's prices are counted by the writer as it closes them.
     assert plan.prices_changed == 1
 

@@ -65,10 +65,14 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def _required(
-    name: str, type_: TypeEngine[Any], *args: SchemaItem, unique: bool = False
+    name: str,
+    type_: TypeEngine[Any],
+    *args: SchemaItem,
+    unique: bool = False,
+    server_default: str | None = None,
 ) -> Column[Any]:
     """A ``NOT NULL`` column."""
-    return Column(name, type_, *args, nullable=False, unique=unique)
+    return Column(name, type_, *args, nullable=False, unique=unique, server_default=server_default)
 
 
 def _optional(name: str, type_: TypeEngine[Any], *args: SchemaItem) -> Column[Any]:
@@ -222,10 +226,16 @@ prices = _history(
     _required("price_type", Text()),
     _required("variant", Text()),
     _required("unit", Text()),
-    _required("amount", ExactDecimal()),
+    _optional("amount", ExactDecimal()),  # NULL: a variable price
+    # Dimensions added in schema 0008: empty for the base price, the standard service
+    # tier, a price that is not regional.
+    _required("tier", Text(), server_default=""),
+    _required("service_tier", Text(), server_default=""),
+    _required("region", Text(), server_default=""),
+    _optional("currency", Text()),  # ISO 4217; NULL for a provider's own credits
     key=keys.PRICE.fields,
 )
-"""A price point of a model over time, keyed by type, variant and unit."""
+"""A price point of a model over time, keyed by ``keys.PRICE.fields``."""
 Index(None, prices.c.valid_from)
 # price_changes pairs the row a version closed with the one it opened, per model.
 Index(None, prices.c.opened_in_version_id, prices.c.model_id)

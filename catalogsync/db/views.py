@@ -9,7 +9,9 @@ autogenerate must not mistake them for tables.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, String, Table
+from decimal import Decimal
+
+from sqlalchemy import Column, Integer, MetaData, Numeric, String, Table
 
 from catalogsync.db.types import ExactDecimal, UTCDateTime
 from catalogsync.keys import PRICE
@@ -22,12 +24,21 @@ def _price_point() -> list[Column[str]]:
     return [Column(name, String) for name in ("provider", "model_id", *PRICE.fields)]
 
 
+def _value(name: str) -> Column[Decimal]:
+    """The numeric companion of an amount: exact on PostgreSQL, REAL on SQLite."""
+    return Column(name, Numeric(asdecimal=True))
+
+
 price_changes = Table(
     "price_changes",
     VIEWS,
     *_price_point(),
+    Column("currency", String),
     Column("old_amount", ExactDecimal()),
     Column("new_amount", ExactDecimal()),
+    _value("old_value"),
+    _value("new_value"),
+    _value("pct_change"),
     Column("change", String),
     Column("changed_at", UTCDateTime()),
     Column("catalog_version", Integer),
@@ -37,7 +48,10 @@ price_history = Table(
     "price_history",
     VIEWS,
     *_price_point(),
+    Column("currency", String),
     Column("amount", ExactDecimal()),
+    _value("amount_value"),
+    Column("kind", String),
     Column("valid_from", UTCDateTime()),
     Column("valid_to", UTCDateTime()),
     Column("opened_in_version", Integer),

@@ -108,7 +108,8 @@ def _prices_text(model: Model) -> str:
         return "-"
     groups: dict[str, list[str]] = {}
     for price in model.prices:  # sorted by type, so input_tokens comes before output_tokens
-        groups.setdefault(price.variant, []).append(canonical_decimal(price.amount))
+        amount = "variable" if price.amount is None else canonical_decimal(price.amount)
+        groups.setdefault(price.variant, []).append(amount)
     units = sorted({p.unit for p in model.prices})
     parts = [f"{variant} {'/'.join(amounts)}".strip() for variant, amounts in groups.items()]
     shown = parts[:4] + ([f"+{len(parts) - 4} more"] if len(parts) > 4 else [])

@@ -69,11 +69,16 @@ def display_cells(row: PriceChange) -> tuple[str, ...]:
         row.model_id,
         price_label(row),
         price_unit(row.key),
-        _cell(row.old_amount),
-        _cell(row.new_amount),
+        "" if row.change == "added" else _amount(row.old_amount),
+        "" if row.change == "removed" else _amount(row.new_amount),
         change_text(row),
         _percent(row.percent_change),
     )
+
+
+def _amount(amount: Decimal | None) -> str:
+    """An amount a price had: exact, or ``variable`` (charged at what a router picks)."""
+    return "variable" if amount is None else canonical_decimal(amount)
 
 
 def direction(row: PriceChange) -> str:

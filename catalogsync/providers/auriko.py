@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from catalogsync.providers.auriko_schema import Item
 
 PRICE_UNIT = "USD/1M tokens"
+CURRENCY = "USD"
 CHAT, RESPONSES = "chat_completions", "responses"
 
 
@@ -129,7 +130,7 @@ class AurikoProvider:
         attributes[_LISTED_IN] = listed_in
         try:
             prices = [
-                Price(price_type, entry.name, PRICE_UNIT, amount)
+                Price(price_type, entry.name, PRICE_UNIT, amount, currency=CURRENCY)
                 for entry in item.providers
                 for price_type, amount in (
                     ("input_tokens", entry.input_price),

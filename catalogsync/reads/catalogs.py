@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Collection
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, or_, select
@@ -92,9 +91,8 @@ def load_catalog(
             )
         )
     prices: dict[str, list[Price]] = defaultdict(list)
-    for model_id, *key, amount in rows(t.prices, *PRICE.fields, *PRICE.values):
-        key_fields = dict(zip(PRICE.fields, key, strict=True))
-        prices[model_id].append(Price(**key_fields, amount=Decimal(amount)))
+    for model_id, *point in rows(t.prices, *PRICE.fields, *PRICE.values):
+        prices[model_id].append(Price(**dict(zip(PRICE.columns[1:], point, strict=True))))
     attributes: dict[str, dict[str, object]] = defaultdict(dict)
     for model_id, name, value in rows(t.model_attributes, "name", "value"):
         attributes[model_id][name] = loads_exact(value)

@@ -40,6 +40,7 @@ class PriceChange:
     model_id: str
     key: tuple[str, ...]
     """The price key, in the order of ``keys.PRICE.fields``."""
+    currency: str | None
     old_amount: Decimal | None
     new_amount: Decimal | None
     change: str
@@ -63,13 +64,22 @@ class PriceChange:
         return percent_of(delta, self.old_amount)
 
     def record(self) -> dict[str, object]:
-        """The row under ``REPORT_COLUMNS``: the view's columns, then the change worked out."""
+        """The row under ``REPORT_COLUMNS``: the view's columns, then the change worked out.
+
+        The view's numeric companions (``old_value``, ``new_value``, ``pct_change``) are
+        given exactly here, as the amounts and ``percent_change``: REAL on SQLite is for
+        ordering in SQL, and a report reads the same on either database.
+        """
         return {
             "provider": self.provider,
             "model_id": self.model_id,
             **dict(zip(PRICE.fields, self.key, strict=True)),
+            "currency": self.currency,
             "old_amount": self.old_amount,
             "new_amount": self.new_amount,
+            "old_value": self.old_amount,
+            "new_value": self.new_amount,
+            "pct_change": self.percent_change,
             "change": self.change,
             "changed_at": self.changed_at,
             "catalog_version": self.catalog_version,
@@ -78,15 +88,25 @@ class PriceChange:
         }
 
 
-COLUMNS = (
+QUERIED = (
     "provider",
     "model_id",
     *PRICE.fields,
+    "currency",
     "old_amount",
     "new_amount",
     "change",
     "changed_at",
     "catalog_version",
+)
+"""The columns of the ``price_changes`` view a report reads (the exact ones)."""
+
+COLUMNS = (
+    *QUERIED[: QUERIED.index("change")],
+    "old_value",
+    "new_value",
+    "pct_change",
+    *QUERIED[QUERIED.index("change") :],
 )
 """The columns of the ``price_changes`` view, in order."""
 
@@ -104,7 +124,7 @@ def query_price_changes(
 ) -> list[PriceChange]:
     """Every price change with ``since <= changed_at <= until``, oldest first."""
     view = price_changes
-    query = select(*(view.c[name] for name in COLUMNS)).order_by(
+    query = select(*(view.c[name] for name in QUERIED)).order_by(
         view.c.changed_at,
         view.c.provider,
         view.c.model_id,
@@ -168,4 +188,5 @@ def _load_series(
         .order_by(view.c.valid_from)
     )
     for model_id, *key, amount, start, end in conn.execute(query):
-        found[(provider, model_id)][tuple(key)].append(PricePoint(amount, start, end))
+        if amount is not None:  # a variable price has no amount to draw: a gap
+            found[(provider, model_id)][tuple(key)].append(PricePoint(amount, start, end))

@@ -32,8 +32,8 @@ DOCS_CATALOG = Catalog(
             model_id="gpt-4o-2024-08-06",
             name="gpt-4o-2024-08-06",
             prices=(
-                Price("input_tokens", "openai", UNIT, Decimal("2.5")),
-                Price("output_tokens", "openai", UNIT, Decimal(10)),
+                Price("input_tokens", "openai", UNIT, Decimal("2.5"), currency="USD"),
+                Price("output_tokens", "openai", UNIT, Decimal(10), currency="USD"),
             ),
             attributes=GPT_4O_ATTRIBUTES,
         ),
@@ -119,8 +119,8 @@ def test_responses_only_model(parse_fixture):
     assert models["gpt-4o-2024-08-06"].attributes["listed_in"] == ["chat_completions", "responses"]
     assert models["gpt-5.5-pro"].attributes["listed_in"] == ["responses"]
     assert models["gpt-5.5-pro"].prices == (
-        Price("input_tokens", "openai", UNIT, Decimal(15)),
-        Price("output_tokens", "openai", UNIT, Decimal(120)),
+        Price("input_tokens", "openai", UNIT, Decimal(15), currency="USD"),
+        Price("output_tokens", "openai", UNIT, Decimal(120), currency="USD"),
     )
     assert catalog.upstream_version == "9950bdc087663c7b"
 
@@ -145,7 +145,7 @@ def test_responses_only_model(parse_fixture):
             "unknown_extra_fields.json",
             "prices",
             (
-                Price("input_tokens", "azure", UNIT, Decimal("2.75")),
+                Price("input_tokens", "azure", UNIT, Decimal("2.75"), currency="USD"),
                 *DOCS_CATALOG.models[0].prices,
             ),
             id="missing-output-price-is-no-price",
@@ -154,8 +154,14 @@ def test_responses_only_model(parse_fixture):
             "exact_decimal_price.json",
             "prices",
             (
-                Price("input_tokens", "openai", UNIT, Decimal("0.00000100000000000000015")),
-                Price("output_tokens", "openai", UNIT, Decimal(10)),
+                Price(
+                    "input_tokens",
+                    "openai",
+                    UNIT,
+                    Decimal("0.00000100000000000000015"),
+                    currency="USD",
+                ),
+                Price("output_tokens", "openai", UNIT, Decimal(10), currency="USD"),
             ),
             id="exact-decimal",
         ),
