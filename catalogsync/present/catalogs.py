@@ -9,6 +9,7 @@ from rich.table import Table
 
 from catalogsync.catalog import Catalog, Model
 from catalogsync.codec import canonical_decimal
+from catalogsync.keys import price_words
 from catalogsync.present.output import add_row, text, write_json, write_rich
 
 if TYPE_CHECKING:
@@ -103,13 +104,15 @@ def models_table(catalogs: Iterable[Catalog], title: str) -> Table:
 
 
 def _prices_text(model: Model) -> str:
-    """``1 credits/minute``; ``720p 5; 1080p 10 credits``; ``openai 2.5/10 USD/1M tokens``."""
+    """``1 credits/minute``; ``720p 5; 1080p 10 credits``; ``openai 2.5/10 USD/1M tokens``;
+    a tier, service tier or region names its own group (``batch 1.25/5``)."""
     if not model.prices:
         return "-"
     groups: dict[str, list[str]] = {}
     for price in model.prices:  # sorted by type, so input_tokens comes before output_tokens
         amount = "variable" if price.amount is None else canonical_decimal(price.amount)
-        groups.setdefault(price.variant, []).append(amount)
+        group = " ".join(price_words(price.key)[1:])  # all but the price type
+        groups.setdefault(group, []).append(amount)
     units = sorted({p.unit for p in model.prices})
     parts = [f"{variant} {'/'.join(amounts)}".strip() for variant, amounts in groups.items()]
     shown = parts[:4] + ([f"+{len(parts) - 4} more"] if len(parts) > 4 else [])
