@@ -248,6 +248,28 @@ def test_a_changed_adapter_makes_the_history_a_fresh_import_would(
     assert normalized(engine) == normalized(fresh_engine)
 
 
+def test_a_version_whose_content_becomes_its_predecessors_is_kept_and_opens_nothing(
+    engine, fresh_engine, monkeypatch
+):
+    history = [
+        audioshake_payload(BASS, VOCALS),
+        audioshake_payload(BASS, audioshake_model("vocals", price=Decimal("1.5"))),  # languages go
+    ]
+    import_history(engine, history)
+    change_adapter(monkeypatch, without_languages)
+    assert store(fresh_engine, "audioshake", history[0], day=0).status == "succeeded"
+    assert store(fresh_engine, "audioshake", history[1], day=1).status == "unchanged"
+
+    [outcome] = rebuild(engine).outcomes
+    assert (outcome.status, outcome.versions, outcome.replayed_from) == ("rebuilt", 2, 1)
+    ours, fresh = normalized(engine), normalized(fresh_engine)
+    assert {k: v for k, v in ours.items() if k != "catalog_versions"} == {
+        k: v for k, v in fresh.items() if k != "catalog_versions"
+    }
+    [(_, _, _, first_hash, *_)] = fresh["catalog_versions"]
+    assert [(v[1], v[3]) for v in ours["catalog_versions"]] == [(1, first_hash), (2, first_hash)]
+
+
 def test_a_dry_run_reports_the_change_and_keeps_nothing(engine, monkeypatch):
     import_history(engine)
     before = snapshot(engine)
