@@ -35,6 +35,7 @@ from catalogsync.results import (
     DemoResult,
     ModelList,
     PriceReport,
+    RebuildReport,
     RunDetail,
     RunList,
     SchemaUpgrade,
@@ -179,6 +180,20 @@ def import_catalog(
         allow_mass_removal=allow_mass_removal,
     )
     return SyncReport([outcome])
+
+
+@_database_boundary
+def rebuild(
+    db: Database, settings: Settings, providers: Sequence[str] = (), *, dry_run: bool = False
+) -> RebuildReport:
+    """Re-parse every stored payload of the named providers (default: every installed one
+    with stored versions) with today's adapters and rebuild their history; version numbers
+    and observed times are kept. ``dry_run`` does it all, reports, and keeps nothing."""
+    from catalogsync.rebuild import rebuild_providers
+
+    return RebuildReport(
+        rebuild_providers(db.engine, settings, providers, dry_run=dry_run), dry_run=dry_run
+    )
 
 
 @_database_boundary

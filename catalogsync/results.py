@@ -1,8 +1,9 @@
 """What the library returns: plain, frozen values that every front end renders its own way.
 
-``SyncOutcome`` is how one provider's sync or import ended; the others are the documents
-of ``catalogsync.api``, one per question (a sync, the versions, the models, a diff, the
-price report, status, runs, the demo). Front ends and renderers import them from here
+``SyncOutcome`` is how one provider's sync or import ended, ``RebuildOutcome`` how one
+provider's rebuild did; the others are the documents of ``catalogsync.api``, one per
+question (a sync, a rebuild, the versions, the models, a diff, the price report, status,
+runs, the demo). Front ends and renderers import them from here
 without loading the sync machinery or the queries: the row types they hold are named
 for the type checker only.
 """
@@ -54,6 +55,56 @@ class SyncReport:
     @property
     def ok(self) -> bool:
         """Whether no provider failed."""
+        return all(o.ok for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class HashChange:
+    """A stored version whose payload parses, today, to another content hash."""
+
+    version: int
+    old_hash: str
+    new_hash: str
+
+
+REBUILD_OK = ("rebuilt", "would rebuild", "unchanged")
+"""The statuses of a provider whose history is (or, in a dry run, would be) up to date."""
+
+
+@dataclass(frozen=True)
+class RebuildOutcome:
+    """How one provider's rebuild ended, and what it changed (or would change, in a dry run).
+
+    ``rows_added`` and ``rows_removed`` count the history rows, compared without their
+    surrogate ids, that the new history has and the old one had not, and the reverse.
+    """
+
+    provider: str
+    status: str  # rebuilt | would rebuild | unchanged | failed | skipped
+    versions: int = 0  # stored versions re-parsed
+    changed: Sequence[HashChange] = ()
+    replayed_from: int | None = None  # the first version written again, if any
+    rows_added: int = 0
+    rows_removed: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the provider's history matches today's adapter (or would, in a dry run)."""
+        return self.status in REBUILD_OK
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    """The outcome of a rebuild (or of a dry run: nothing was kept), one per provider."""
+
+    outcomes: Sequence[RebuildOutcome]
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether every provider was rebuilt or unchanged (none failed or was skipped)."""
         return all(o.ok for o in self.outcomes)
 
 

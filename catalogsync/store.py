@@ -10,23 +10,32 @@ state and writes a plan, and decides nothing itself (``plan.py`` does, without I
    ``closed_in_version_id``) and new rows opened, in bulk (``db/bulk.py``). Nothing is
    updated otherwise, nothing is deleted.
 
+Steps 2 and 3 are ``write_version``, which writes a catalog as a version whose row and
+observed time are given: a new version here, or a stored one replayed by
+``catalogsync rebuild`` (``rebuild.py``). The rebuild is the one writer that deletes:
+``rewind_history`` takes a provider's history back to what it was before a version (its
+rows opened since are deleted, those closed since reopened), so that the versions from
+there on can be written again by today's adapter; ``update_version`` then records the
+version's new content hash.
+
 Every row is dated by the observed time of its version (the fetch time, or the
 ``--observed-at`` of an import), so backfilled archives get their true dates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from catalogsync import keys
 from catalogsync.catalog import Catalog, Format
 from catalogsync.db import models as t
 from catalogsync.db.bulk import chunks, insert_all, insert_rows
+from catalogsync.diff import ModelChanges
 from catalogsync.errors import ImportOrderError
 from catalogsync.payloads import ENCODING, compressing
 from catalogsync.plan import (
@@ -72,7 +81,9 @@ class StoreResult:
 
 
 @dataclass(frozen=True)
-class _Stamp:
+class Stamp:
+    """The version a plan is written as: its provider, its row's id, its observed time."""
+
     provider_id: int
     version_id: int
     at: datetime
@@ -132,17 +143,11 @@ def store_catalog(
         content_hash = catalog.content_hash()
         if latest.content_hash == content_hash:
             return StoreResult("unchanged", latest.id, latest.version, len(catalog.models))
-        current = _current_models(conn, provider_id)
+        current = current_models(conn, provider_id)
     changes = compare_models(current, catalog)
     check_removal(
         catalog.provider, changes, len(current), max_removal_fraction, allow=allow_mass_removal
     )
-    state = CurrentState(
-        models=current,
-        children=_load_children(conn, provider_id, changes.changed),
-        format_ids=_ensure_formats(conn, formats_needed(catalog, changes)),
-    )
-    plan = plan_version(catalog, changes, state)
     version = (latest.version if latest else 0) + 1
 
     def insert_version(version_id: int | None) -> int:
@@ -168,10 +173,12 @@ def store_catalog(
     # nothing is visible before the commit.
     reserved = _reserve_id(conn, VERSIONS)
     version_id = insert_version(None) if reserved is None else reserved
-    removed_prices = _write_plan(conn, plan, _Stamp(provider_id, version_id, observed_at))
+    plan, removed_prices = write_version(
+        conn, Stamp(provider_id, version_id, observed_at), catalog, current, changes
+    )
     if reserved is not None:
         insert_version(reserved)
-    _refresh_statistics(conn)
+    refresh_statistics(conn)
 
     return StoreResult(
         "succeeded",
@@ -185,7 +192,70 @@ def store_catalog(
     )
 
 
-def _write_plan(conn: Connection, plan: VersionPlan, stamp: _Stamp) -> int:
+def write_version(
+    conn: Connection,
+    stamp: Stamp,
+    catalog: Catalog,
+    current: Mapping[str, tuple[int, str]],
+    changes: ModelChanges,
+) -> tuple[VersionPlan, int]:
+    """Write ``catalog`` as the version ``stamp`` names, given the open model rows
+    (``current``) and the ``changes`` between them: read the rest of the state, plan, write.
+
+    The version's row is not touched (it may even be inserted later, in the same
+    transaction). Returns the plan written and how many prices of removed models closed.
+    """
+    state = CurrentState(
+        models=current,
+        children=_load_children(conn, stamp.provider_id, changes.changed),
+        format_ids=_ensure_formats(conn, formats_needed(catalog, changes)),
+    )
+    plan = plan_version(catalog, changes, state)
+    return plan, _write_plan(conn, plan, stamp)
+
+
+def rewind_history(conn: Connection, provider_id: int, from_version: int) -> None:
+    """Take the provider's history back to before version ``from_version``: delete the rows
+    opened by it or later versions, and reopen the rows they closed. For ``rebuild`` only."""
+    later = (
+        select(VERSIONS.c.id)
+        .where(VERSIONS.c.provider_id == provider_id, VERSIONS.c.version >= from_version)
+        .scalar_subquery()
+    )
+    for table in t.HISTORY_TABLES:
+        mine = table.c.provider_id == provider_id
+        # Delete first: the one-open-row-per-key indexes allow a row to reopen only once
+        # the row that replaced it is gone.
+        conn.execute(delete(table).where(mine, table.c.opened_in_version_id.in_(later)))
+        conn.execute(
+            update(table)
+            .where(mine, table.c.closed_in_version_id.in_(later))
+            .values(valid_to=None, closed_in_version_id=None)
+        )
+
+
+def update_version(
+    conn: Connection,
+    version_id: int,
+    *,
+    content_hash: str,
+    model_count: int,
+    upstream_version: str | None,
+) -> None:
+    """Record what a stored version's payload now parses to (its number, observed time and
+    payload stay). For ``rebuild`` only."""
+    conn.execute(
+        update(VERSIONS)
+        .where(VERSIONS.c.id == version_id)
+        .values(
+            content_hash=content_hash,
+            model_count=model_count,
+            upstream_version=upstream_version,
+        )
+    )
+
+
+def _write_plan(conn: Connection, plan: VersionPlan, stamp: Stamp) -> int:
     """Close and open the plan's rows; return how many prices of removed models closed."""
     # Close first: the partial unique indexes allow one open row per key at a time.
     removed_prices = 0
@@ -207,7 +277,7 @@ def _write_plan(conn: Connection, plan: VersionPlan, stamp: _Stamp) -> int:
     return removed_prices
 
 
-def _current_models(conn: Connection, provider_id: int) -> dict[str, tuple[int, str]]:
+def current_models(conn: Connection, provider_id: int) -> dict[str, tuple[int, str]]:
     """Open ``models`` rows: ``model_id -> (row id, content hash)``."""
     query = select(MODELS.c.model_id, MODELS.c.id, MODELS.c.content_hash).where(
         MODELS.c.provider_id == provider_id, MODELS.c.valid_to.is_(None)
@@ -223,7 +293,7 @@ def _reserve_id(conn: Connection, table: Table) -> int | None:
     return int(conn.execute(select(func.nextval(sequence))).scalar_one())
 
 
-def _refresh_statistics(conn: Connection) -> None:
+def refresh_statistics(conn: Connection) -> None:
     """Keep SQLite's planner statistics current (PostgreSQL's autovacuum does it there).
 
     Without statistics SQLite breaks ties between indexes by the order they were created
@@ -270,7 +340,7 @@ def _load_children(conn: Connection, provider_id: int, model_ids: Sequence[str])
     return found
 
 
-def _close_ids(conn: Connection, table: Table, ids: Sequence[int], stamp: _Stamp) -> None:
+def _close_ids(conn: Connection, table: Table, ids: Sequence[int], stamp: Stamp) -> None:
     for chunk in chunks(ids):
         conn.execute(
             update(table)
@@ -279,7 +349,7 @@ def _close_ids(conn: Connection, table: Table, ids: Sequence[int], stamp: _Stamp
         )
 
 
-def _close_models(conn: Connection, table: Table, model_ids: Sequence[str], stamp: _Stamp) -> int:
+def _close_models(conn: Connection, table: Table, model_ids: Sequence[str], stamp: Stamp) -> int:
     """Close every open row of ``model_ids`` in ``table``; return how many."""
     closed = 0
     for chunk in chunks(model_ids):

@@ -97,6 +97,12 @@ def _sync_report(app: App, args: argparse.Namespace, report: SyncReport) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_rebuild(app: App, args: argparse.Namespace) -> int:
+    report = api.rebuild(app.ready(), app.settings, args.providers, dry_run=args.dry_run)
+    app.render(report, args)
+    return 0 if report.ok else 1
+
+
 def cmd_versions(app: App, args: argparse.Namespace) -> int:
     db = app.ready()
     app.render(api.versions(db, app.provider_name(args.provider)), args)

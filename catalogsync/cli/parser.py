@@ -15,6 +15,7 @@ from catalogsync.cli.commands import (
     cmd_diff,
     cmd_import,
     cmd_models,
+    cmd_rebuild,
     cmd_report_prices,
     cmd_runs_list,
     cmd_runs_show,
@@ -27,6 +28,7 @@ from catalogsync.present.registry import DEFAULT, format_names
 from catalogsync.results import (
     ModelList,
     PriceReport,
+    RebuildReport,
     RunDetail,
     RunList,
     StatusReport,
@@ -206,6 +208,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept an --observed-at more than 5 minutes ahead of this machine's clock",
     )
     _format_option(imp, SyncReport)
+
+    rebuild = add(
+        commands,
+        "rebuild",
+        cmd_rebuild,
+        "re-parse every stored payload with today's adapters and rebuild the history "
+        "(version numbers and observed times kept)",
+    )
+    rebuild.add_argument(
+        "providers",
+        nargs="*",
+        metavar="PROVIDER",
+        help="providers to rebuild (default: every installed one with stored versions)",
+    )
+    rebuild.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="do the whole rebuild, report what would change, and keep nothing",
+    )
+    _format_option(rebuild, RebuildReport)
 
     versions = add(commands, "versions", cmd_versions, "list catalog versions")
     versions.add_argument("provider", nargs="?", metavar="PROVIDER")

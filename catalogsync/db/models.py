@@ -3,9 +3,10 @@
 History is kept SCD type 2 on every normalized table (models, model_inputs, prices,
 model_attributes): a row that stops
 being true is closed, with ``valid_to`` and ``closed_in_version_id`` set, and a new row is
-opened. Nothing else is ever updated, and nothing is deleted. The current state is the set
-of rows whose ``valid_to`` is NULL; a partial unique index per table guarantees one current
-row per key, whatever concurrent writers do.
+opened. Nothing else is ever updated, and nothing is deleted, except by ``catalogsync
+rebuild``, which replays a provider's history from its stored payloads. The current state
+is the set of rows whose ``valid_to`` is NULL; a partial unique index per table guarantees
+one current row per key, whatever concurrent writers do.
 
 Child rows name their model by ``(provider_id, model_id)``, the provider's own id, not by
 a ``models.id``: a model's state row changes whenever anything about it changes, and its
