@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select, text
@@ -100,3 +101,18 @@ def provider_runs(engine: Engine, provider: str) -> list[tuple[Any, ...]]:
         "WHERE p.slug = :slug ORDER BY r.id",
         slug=provider,
     )
+
+
+def sqlite_write_locked(path: str | Path) -> bool:
+    """Whether another connection holds the SQLite database's write lock right now."""
+    import sqlite3
+
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()

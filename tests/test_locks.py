@@ -12,7 +12,6 @@ import io
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -31,7 +30,7 @@ from catalogsync.providers import get_provider_class
 from catalogsync.runs import ensure_provider, start_run
 from catalogsync.sync import SyncPolicy, run_sync
 from tests.factories import audioshake_model, audioshake_payload
-from tests.helpers import T0, count, rows, runs, settings, snapshot, store
+from tests.helpers import T0, count, rows, runs, settings, snapshot, sqlite_write_locked, store
 from tests.processes import process_env, spawn_processes, wait_until
 
 spawn = pytest.fixture(spawn_processes)
@@ -188,15 +187,7 @@ def _sqlite_writing(path: Path, wal_before: int) -> bool:
     wal = Path(f"{path}-wal")
     if not wal.exists() or wal.stat().st_size < wal_before + 1_000_000:
         return False
-    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        probe.execute("BEGIN IMMEDIATE")
-        probe.execute("ROLLBACK")
-        return False
-    except sqlite3.OperationalError:
-        return True
-    finally:
-        probe.close()
+    return sqlite_write_locked(path)
 
 
 @pytest.mark.slow

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -33,7 +32,7 @@ from catalogsync.providers.audioshake import AudioShakeProvider
 from catalogsync.rebuild import TEST_PAUSE
 from tests.conftest import postgres_database
 from tests.factories import akool_model, akool_payload, audioshake_model, audioshake_payload
-from tests.helpers import cli, rows, settings, snapshot, store
+from tests.helpers import cli, rows, settings, snapshot, sqlite_write_locked, store
 from tests.processes import spawn_processes, wait_until
 from tests.test_locks import HOLD_LOCK, _postgres_writing
 
@@ -384,15 +383,7 @@ def _writing(engine: Engine) -> bool:
     tables (PostgreSQL): a transaction is open, with changes in it."""
     if engine.dialect.name == "postgresql":
         return _postgres_writing(engine)
-    probe = sqlite3.connect(engine.url.database or "", timeout=0, isolation_level=None)
-    try:
-        probe.execute("BEGIN IMMEDIATE")
-        probe.execute("ROLLBACK")
-        return False
-    except sqlite3.OperationalError:
-        return True
-    finally:
-        probe.close()
+    return sqlite_write_locked(engine.url.database or "")
 
 
 @pytest.mark.slow
