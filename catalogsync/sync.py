@@ -41,7 +41,7 @@ from catalogsync.errors import (
 from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context, set_log_context
 from catalogsync.payloads import Secret, payload_hash, redact, redact_bytes
-from catalogsync.providers import Provider, get_provider_class
+from catalogsync.providers import Provider, build_provider
 from catalogsync.results import SyncOutcome
 from catalogsync.runs import (
     RunCounts,
@@ -215,7 +215,7 @@ def sync_providers(
     from catalogsync.http import build_client  # the HTTP stack loads only to fetch
 
     selected = _select(settings, names)
-    adapters = [get_provider_class(n)(settings.providers[n]) for n in selected]
+    adapters = [build_provider(settings.providers[n]) for n in selected]
     policy = SyncPolicy(
         settings.max_removal_fraction, allow_mass_removal, trigger, settings.secrets()
     )
@@ -269,7 +269,7 @@ def import_payload(
     Unlike a sync, an import asked for by hand waits for a sync of the provider in progress
     elsewhere, and fails rather than being skipped if that takes too long.
     """
-    adapter = get_provider_class(name)(settings.provider(name))
+    adapter = build_provider(settings.provider(name))
     policy = SyncPolicy(
         settings.max_removal_fraction, allow_mass_removal, "import", settings.secrets()
     )

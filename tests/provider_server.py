@@ -150,7 +150,10 @@ class ProviderServer:
 
     def base_url_env(self) -> dict[str, str]:
         """The environment that points every registered provider at this server."""
-        return {f"CATALOGSYNC_{name.upper()}_BASE_URL": self.url for name in provider_classes()}
+        return {
+            f"CATALOGSYNC_{name.upper().replace('-', '_')}_BASE_URL": self.url
+            for name in provider_classes()
+        }
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self

@@ -26,7 +26,22 @@ if TYPE_CHECKING:
 
 
 class Provider(Protocol):
-    """What the sync engine needs from a provider adapter."""
+    """What the sync engine needs from a provider adapter.
+
+    One adapter may serve several provider instances (``catalogsync.instances``), each
+    an object built by ``providers.build_provider`` with the instance's settings. On the
+    class, ``name`` is the adapter's (its entry point's); on such an object, it is the
+    instance's (``settings.name``, set on the object when the two differ). So label
+    catalogs, payload errors and HTTP errors with ``self.name`` in ``fetch`` and
+    ``parse``, and configuration errors with ``settings.name`` in ``__init__``, which
+    runs before the object has its name: everything then names the instance.
+
+    ``default_base_url`` is the host an instance uses unless configured otherwise. An
+    adapter with no sensible default (any OpenAI-compatible API) declares
+    ``requires_base_url: ClassVar[bool] = True`` (or an empty ``default_base_url``): it
+    is then a provider only where a base URL is configured, and an instance without one
+    is a configuration error.
+    """
 
     name: ClassVar[str]
     default_base_url: ClassVar[str]
