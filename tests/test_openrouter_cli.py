@@ -300,3 +300,7 @@ def test_a_failing_model_endpoint_fails_the_sync_and_removes_nothing(
     # The stored payload is the combined document: a rebuild re-parses it to the same history.
     code, out = cli("rebuild", "openrouter", "--dry-run", "--format", "json")
     assert code == 0, out
+    assert [p["status"] for p in json.loads(out)["providers"]] == ["unchanged"]
+    code, raw = cli("runs", "show", "1", "--raw")
+    assert code == 0
+    assert set(json.loads(raw)) == {"models", "endpoints"}

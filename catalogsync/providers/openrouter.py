@@ -26,8 +26,9 @@ the provider is never skipped for lack of one, ``requires_key = False``). Model 
   e.g. ``deepinfra/fp8``), else its ``provider_name``; its other fields go to attribute
   ``provider_endpoints``, without ``status``, ``uptime_*``, ``latency_*`` and
   ``throughput_*``, which change on every call. One model's endpoints failing (HTTP error,
-  timeout, budget spent) fails the sync, naming the model, and a combined document missing a
-  model's endpoints is invalid: per-provider prices never read as removed for a failure.
+  a body that is not JSON, timeout, budget spent) fails the sync, naming the model, and a
+  combined document missing a model's endpoints is invalid: per-provider prices never read
+  as removed for a failure.
 
 ``parse`` takes a verbatim ``/api/v1/models`` body (``catalogsync import openrouter FILE``)
 or the combined document.
@@ -120,7 +121,7 @@ class OpenRouterProvider:
         def one(model_id: str) -> bytes:
             url = f"{base}/api/v1/models/{quote(model_id, safe='/:')}/endpoints"
             try:
-                return get_bytes(client, self.name, url, headers=headers)
+                answer = get_bytes(client, self.name, url, headers=headers)
             except ProviderError as exc:
                 message = f"endpoints of model {model_id!r}: " + str(exc).removeprefix(
                     f"{self.name}: "
@@ -128,6 +129,12 @@ class OpenRouterProvider:
                 if isinstance(exc, TransientProviderError):
                     raise TransientProviderError(self.name, message, body=exc.body) from exc
                 raise PermanentProviderError(self.name, message, body=exc.body) from exc
+            try:  # a body that is not JSON would make the combined document unreadable
+                load_json(self.name, answer)
+            except PayloadError as exc:
+                where = f"endpoints.{model_id}"
+                raise PayloadError(self.name, where, exc.reason, model_id=model_id) from None
+            return answer
 
         bodies = self._gather(ids, one)
         parts = [json.dumps(i).encode() + b":" + bodies[i] for i in ids]

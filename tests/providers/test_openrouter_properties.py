@@ -113,3 +113,39 @@ def test_openrouter_valid_payloads_round_trip(payload):
 @given(mangled(payloads()))
 def test_openrouter_mangled_payloads_fail_cleanly(raw):
     _parses_or_fails_cleanly(_provider(), raw)
+
+
+times = st.builds(lambda h, m: h * 100 + m, st.integers(0, 23), st.integers(0, 59))
+DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@SETTINGS
+@given(
+    st.none() | st.integers(0, 10**7),
+    st.none() | st.tuples(times, times),
+    st.lists(st.sampled_from(DAY_NAMES), max_size=9),
+    st.randoms(use_true_random=False),
+)
+def test_openrouter_override_tiers_are_canonical(threshold, window, days, rnd):
+    override: dict[str, Any] = {"prompt": "0.000001"}
+    if threshold is not None:
+        override["min_prompt_tokens"] = threshold
+    if window is not None:
+        override["utc_start"], override["utc_end"] = window
+    if days:
+        shuffled = [d.upper() if rnd.random() < 0.5 else d for d in days]
+        rnd.shuffle(shuffled)
+        override["utc_days"] = shuffled
+    payload = {"data": [{"id": "a/m", "pricing": {"prompt": "0", "overrides": [override]}}]}
+    (model,) = _provider().parse(_raw(payload)).models
+    tiers = {p.tier for p in model.prices} - {""}
+    parts = []
+    if threshold is not None:
+        parts.append(f"input_tokens>{threshold}")
+    if window is not None or days:
+        start, end = window or (0, 2400)
+        text = f"utc {start // 100:02d}:{start % 100:02d}-{end // 100:02d}:{end % 100:02d}"
+        if days:
+            text += " on " + ",".join(d for d in DAY_NAMES if d in days)
+        parts.append(text)
+    assert tiers == ({" and ".join(parts)} if parts else set())
