@@ -125,3 +125,39 @@ def auriko_payload(
         "catalog_version": version,
         "catalog_age_seconds": age,
     }
+
+
+def openrouter_model(
+    model_id: str,
+    prompt: str = "0.0000025",
+    completion: str = "0.00001",
+    *,
+    pricing: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One entry of OpenRouter's ``/api/v1/models`` ``data`` (prices are USD per token, as text)."""
+    model: dict[str, Any] = {
+        "id": model_id,
+        "canonical_slug": model_id,
+        "name": model_id,
+        "created": 1750000000,
+        "description": f"{model_id} for tests",
+        "context_length": 128000,
+        "architecture": {
+            "modality": "text->text",
+            "input_modalities": ["text"],
+            "output_modalities": ["text"],
+            "tokenizer": "Other",
+            "instruct_type": None,
+        },
+        "pricing": {"prompt": prompt, "completion": completion, **(pricing or {})},
+        "top_provider": {"context_length": 128000, "max_completion_tokens": None},
+        "per_request_limits": None,
+        "supported_parameters": ["max_tokens"],
+    }
+    model.update(extra)
+    return model
+
+
+def openrouter_payload(*models: dict[str, Any]) -> dict[str, Any]:
+    return {"data": [copy.deepcopy(m) for m in models]}

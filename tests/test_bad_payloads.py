@@ -1,6 +1,6 @@
 """Bad payloads end to end: whatever a provider sends, nothing stored is lost or wrong.
 
-Each case first syncs all three providers from good payloads through the command line
+Each case first syncs every provider from good payloads through the command line
 against the local provider server, then serves one bad payload to one provider and runs
 ``catalogsync sync --format json`` again. Every case checks: exit code 1; the failed run's
 recorded error names the provider, the JSON path (and model) and the reason; the catalog
@@ -27,6 +27,8 @@ from tests.factories import (
     audioshake_payload,
     auriko_model,
     auriko_payload,
+    openrouter_model,
+    openrouter_payload,
 )
 from tests.helpers import cli, provider_runs, rows, snapshot, use_local_server
 from tests.processes import PROVIDERS
@@ -55,8 +57,14 @@ def _akool(*changed: dict[str, Any]) -> list[dict[str, Any]]:
 
 GPT4O = auriko_model("gpt-4o", providers={"openai": (2.5, 10), "azure": (2.75, 11)})
 GPT5 = auriko_model("gpt-5.5-pro", providers={"openai": (15, 120)})
+OPENROUTER = [
+    openrouter_model("openai/gpt-4o", pricing={"input_cache_read": "0.00000125"}),
+    openrouter_model("openrouter/auto", "-1", "-1"),
+    openrouter_model("meta-llama/llama-3.3-70b-instruct:free", "0", "0"),
+]
 GOOD = {
     "audioshake": audioshake_payload(*_audioshake()),
+    "openrouter": openrouter_payload(*OPENROUTER),
     "akool": akool_payload(*_akool()),
     "auriko": auriko_payload(GPT4O),
     "auriko_responses": auriko_payload(GPT4O, GPT5),
@@ -96,6 +104,7 @@ AK = "akool: invalid payload"
 AU = "auriko: invalid payload"
 CHAT = "endpoints.chat_completions."
 RESP = "endpoints.responses."
+OR = "openrouter: invalid payload"
 
 
 def _as(*models: dict[str, Any]) -> bytes:
@@ -108,6 +117,10 @@ def _ak(*models: dict[str, Any], **envelope: Any) -> bytes:
 
 def _au(*models: dict[str, Any], **envelope: Any) -> bytes:
     return _bytes({**auriko_payload(GPT4O, *models), **envelope})
+
+
+def _or(*models: dict[str, Any], **envelope: Any) -> bytes:
+    return _bytes({**openrouter_payload(*OPENROUTER, *models), **envelope})
 
 
 def _res(**fields: Any) -> list[dict[str, Any]]:
@@ -335,6 +348,60 @@ CASES = {
     ),
     "auriko-catalog-version-number": Case(
         "auriko", _au(catalog_version=7), (AU, f"{CHAT}catalog_version: must be a string")
+    ),
+    # --- OpenRouter -----------------------------------------------------------------------
+    "openrouter-not-json": Case("openrouter", b"upstream timeout", (OR, "not JSON")),
+    "openrouter-html-200": Case("openrouter", HTML, (OR, "not JSON"), "text/html", postgres=True),
+    "openrouter-error-body-200": Case(
+        "openrouter", b'{"error": {"code": 500, "message": "x"}}', (OR, "data: is required")
+    ),
+    "openrouter-data-object": Case(
+        "openrouter", _bytes({"data": {}}), (OR, "data: must be a list")
+    ),
+    "openrouter-missing-id": Case(
+        "openrouter", _or({"name": "x"}), (OR, "data[3].id: is required"), postgres=True
+    ),
+    "openrouter-duplicate-id": Case(
+        "openrouter",
+        _or(openrouter_model("openai/gpt-4o")),
+        (OR, "(model 'openai/gpt-4o')", "data[3].id: duplicate id 'openai/gpt-4o'"),
+    ),
+    "openrouter-word-price": Case(
+        "openrouter",
+        _or(openrouter_model("x/y", "free")),
+        (OR, "(model 'x/y')", "data[3].pricing.prompt: must be a decimal string or a number"),
+        postgres=True,
+    ),
+    "openrouter-boolean-price": Case(
+        "openrouter",
+        _or(openrouter_model("x/y", pricing={"web_search": True})),
+        (OR, "data[3].pricing.web_search: must be a decimal"),
+    ),
+    "openrouter-bad-override": Case(
+        "openrouter",
+        _or(openrouter_model("x/y", pricing={"overrides": [{"utc_start": 900, "prompt": "1"}]})),
+        (OR, "data[3].pricing.overrides[0].utc_end: is required"),
+    ),
+    "openrouter-bad-day": Case(
+        "openrouter",
+        _or(openrouter_model("x/y", pricing={"overrides": [{"utc_days": ["funday"]}]})),
+        (OR, "data[3].pricing.overrides[0].utc_days[0]: 'funday' is not a day"),
+    ),
+    "openrouter-modalities-string": Case(
+        "openrouter",
+        _or(openrouter_model("x/y", architecture={"input_modalities": "text"})),
+        (OR, "data[3].architecture.input_modalities: must be a list"),
+    ),
+    "openrouter-huge-price": Case(
+        "openrouter",
+        _or().replace(b'"prompt": "0.0000025"', b'"prompt": 1e999999'),
+        (OR, "data[0]", "out of range"),
+    ),
+    "openrouter-empty-list": Case(
+        "openrouter",
+        _bytes(openrouter_payload()),
+        ("openrouter: refusing a catalog that removes 3 of 3 current models",),
+        postgres=True,
     ),
 }
 EMPTY_AURIKO = _bytes(auriko_payload())

@@ -11,6 +11,8 @@ import pytest
 
 from catalogsync.cli import build_parser, main
 from catalogsync.db.session import make_engine
+from catalogsync.providers import provider_classes
+from catalogsync.providers.base import needs_key
 from tests.api_keys import KEYS
 from tests.factories import (
     akool_model,
@@ -19,6 +21,8 @@ from tests.factories import (
     audioshake_payload,
     auriko_model,
     auriko_payload,
+    openrouter_model,
+    openrouter_payload,
 )
 from tests.helpers import count, rows
 
@@ -60,6 +64,7 @@ def serve_initial(server) -> None:
     default = [
         auriko_model("gpt-4o-2024-08-06", providers={"openai": (2.5, 10), "azure": (2.75, 11)})
     ]
+    server.set_json("openrouter", openrouter_payload(openrouter_model("openai/gpt-4o")))
     server.set_json("auriko", auriko_payload(*default))
     server.set_json(
         "auriko_responses",
@@ -91,6 +96,7 @@ def test_upgrade_sync_and_resync_against_a_local_server(live_env, capsys):
         "akool": ("succeeded", 1, 2),
         "audioshake": ("succeeded", 1, 3),
         "auriko": ("succeeded", 1, 2),
+        "openrouter": ("succeeded", 1, 1),
     }
     # Requests as the providers document them, with each provider's auth header.
     seen = {(r.path, tuple(r.query)): r.headers for r in server.requests}
@@ -102,9 +108,12 @@ def test_upgrade_sync_and_resync_against_a_local_server(live_env, capsys):
         == f"Bearer {KEYS['AURIKO_API_KEY']}"
     )
 
+    # OpenRouter's list is public, but a configured key is sent.
+    assert seen[("/api/v1/models", ())]["Authorization"] == f"Bearer {KEYS['OPENROUTER_API_KEY']}"
+
     # Tables and views as the contract says.
-    assert count(engine, "providers") == 3
-    assert count(engine, "catalog_versions") == 3
+    assert count(engine, "providers") == 4
+    assert count(engine, "catalog_versions") == 4
     assert rows(
         engine,
         "SELECT upstream_version FROM catalog_versions v JOIN providers p ON p.id = v.provider_id WHERE p.slug = 'auriko'",
@@ -129,14 +138,14 @@ def test_upgrade_sync_and_resync_against_a_local_server(live_env, capsys):
     assert prices[("audioshake", "bass", "per_minute", "", "credits/minute")] == 1
     assert not any(m == "music_detection" for _, m, *_ in prices)
     assert count(engine, "price_history") == len(prices)
-    assert count(engine, "current_models") == 7
+    assert count(engine, "current_models") == 8
 
     # An identical sync: unchanged runs, no new version.
     code, out = run("sync", "--format", "json")
     assert code == 0
     assert {o["status"] for o in json.loads(out)} == {"unchanged"}
-    assert count(engine, "catalog_versions") == 3
-    assert count(engine, "sync_runs", "status = 'unchanged'") == 3
+    assert count(engine, "catalog_versions") == 4
+    assert count(engine, "sync_runs", "status = 'unchanged'") == 4
 
     # Change two providers: one new version each, nothing for the third.
     server.set_json(
@@ -172,6 +181,7 @@ def test_upgrade_sync_and_resync_against_a_local_server(live_env, capsys):
         "akool": ("succeeded", 2),
         "audioshake": ("succeeded", 2),
         "auriko": ("unchanged", 1),
+        "openrouter": ("unchanged", 1),
     }
     history = rows(
         engine,
@@ -185,7 +195,7 @@ def test_upgrade_sync_and_resync_against_a_local_server(live_env, capsys):
     code, out = run("versions", "--format", "json")
     versions = json.loads(out)
     assert code == 0
-    assert len(versions) == 5
+    assert len(versions) == 6
     assert set(versions[0]) >= {"provider", "version", "fetched_at", "content_hash", "model_count"}
     code, out = run("versions", "akool")
     assert code == 0
@@ -260,15 +270,48 @@ def test_provider_without_key_is_skipped(live_env, monkeypatch, capsys):
     assert not any(r.path.startswith("/api/open") for r in server.requests)
 
 
+def _keyless() -> list[str]:
+    return [name for name, cls in provider_classes().items() if not needs_key(cls)]
+
+
 def test_sync_with_no_keys_at_all_exits_2(monkeypatch, tmp_path, capsys):
+    # Providers that need no key (OpenRouter's public list) would still sync: disabled here.
+    config = tmp_path / "catalogsync.toml"
+    config.write_text("".join(f"[providers.{n}]\nenabled = false\n" for n in _keyless()))
     monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    assert run("db", "upgrade")[0] == 0
-    code, _ = run("sync")
+    assert _keyless() == ["openrouter"]
+    assert run("--config", str(config), "db", "upgrade")[0] == 0
+    code, _ = run("--config", str(config), "sync")
     assert code == 2
     err = capsys.readouterr().err
     assert "AUDIOSHAKE_API_KEY" in err
     assert "AKOOL_API_KEY" in err
     assert "AURIKO_API_KEY" in err
+
+
+def test_providers_that_need_no_key_sync_without_any(live_env, monkeypatch, capsys):
+    server, engine = live_env
+    for name in KEYS:
+        monkeypatch.delenv(name)
+    router = openrouter_model("openrouter/auto", "-1", "-1")
+    server.set_json("openrouter", openrouter_payload(router))
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("sync", "--format", "json")
+    assert code == 0, out
+    status = {o["provider"]: o["status"] for o in json.loads(out)}
+    assert status == {
+        name: "skipped" if needs_key(cls) else "succeeded"
+        for name, cls in provider_classes().items()
+    }
+    assert [r.path for r in server.requests] == ["/api/v1/models"]
+    assert "Authorization" not in server.requests[0].headers
+    assert (
+        rows(
+            engine,
+            "SELECT model_id, amount, kind FROM current_prices WHERE provider = 'openrouter'",
+        )
+        == [("openrouter/auto", None, "variable")] * 2
+    )
 
 
 def test_sync_before_db_upgrade_exits_2(monkeypatch, tmp_path, capsys):

@@ -11,13 +11,14 @@ from catalogsync.errors import ConfigError
 from catalogsync.providers import default_base_urls, get_provider_class, provider_classes
 
 
-def test_the_three_providers_are_registered():
-    assert set(provider_classes()) == {"audioshake", "akool", "auriko"}
+def test_the_shipped_providers_are_registered():
+    assert set(provider_classes()) == {"audioshake", "akool", "auriko", "openrouter"}
     assert default_base_urls()["akool"] == "https://openapi.akool.com"
+    assert default_base_urls()["openrouter"] == "https://openrouter.ai"
 
 
 def test_unknown_provider_names_the_installed_ones():
-    with pytest.raises(ConfigError, match="installed: akool, audioshake, auriko"):
+    with pytest.raises(ConfigError, match="installed: akool, audioshake, auriko, openrouter"):
         get_provider_class("nope")
 
 

@@ -14,7 +14,7 @@ from catalogsync.durations import format_age, parse_duration
 from catalogsync.errors import TransientProviderError
 from catalogsync.metrics import SyncMetrics
 from catalogsync.present.output import dumps_json
-from catalogsync.providers import get_provider_class
+from catalogsync.providers import get_provider_class, provider_classes
 from catalogsync.reads.status import ProviderStatus
 from catalogsync.results import SyncOutcome
 from catalogsync.sync import SyncPolicy, run_sync
@@ -95,11 +95,16 @@ def status(*argv):
     return code, out.getvalue()
 
 
+_NOT_IN_HISTORY = [p for p in provider_classes() if p not in {"akool", "audioshake", "auriko"}]
+
+
 def test_status_shows_each_provider(history):
     code, out = status("--format", "json")
     assert code == 0
     found = {s["provider"]: s for s in json.loads(out)}
-    assert list(found) == ["akool", "audioshake", "auriko"]
+    assert list(found) == list(provider_classes())  # every enabled provider, synced or not
+    for name in _NOT_IN_HISTORY:
+        assert (found[name]["version_count"], found[name]["last_success_at"]) == (0, None)
     akool = found["akool"]
     assert 3 * 3600 - 60 < akool["last_success_age_seconds"] < 3 * 3600 + 60
     assert "HTTP 500" in akool["last_failure_error"]
@@ -125,7 +130,8 @@ def test_status_max_age_exits_1_for_stale_providers_and_0_for_fresh(history, tmp
     code, out = status("--max-age", "1h", "--format", "json")
     assert code == 1
     stale = {s["provider"]: s["stale"] for s in json.loads(out)}
-    assert stale == {"akool": True, "audioshake": False, "auriko": True}
+    never = dict.fromkeys(_NOT_IN_HISTORY, True)  # enabled, and never synced
+    assert stale == {"akool": True, "audioshake": False, "auriko": True, **never}
     err = capsys.readouterr().err
     assert "akool: last success 3h 0m ago, older than --max-age 1h 0m" in err
     assert "auriko: no successful sync recorded" in err
@@ -133,7 +139,8 @@ def test_status_max_age_exits_1_for_stale_providers_and_0_for_fresh(history, tmp
 
     assert status("--max-age", "4h", "--format", "json")[0] == 1  # auriko never succeeded
     config = tmp_path / "c.toml"
-    config.write_text("[providers.auriko]\nenabled = false\n")
+    disabled = ["auriko", *_NOT_IN_HISTORY]
+    config.write_text("".join(f"[providers.{p}]\nenabled = false\n" for p in disabled))
     code, out = status("--config", str(config), "--max-age", "4h")
     assert code == 0
     assert "STALE" not in out

@@ -5,6 +5,11 @@ catalog bytes (all requests it needs, e.g. several pages or lists, combined into
 document) and ``parse`` such bytes into a canonical ``Catalog``. ``parse`` must also accept
 a provider's plain API response saved to a file (``catalogsync import``).
 
+An adapter whose source is public sets the class attribute ``requires_key = False``: it is
+synced (and scheduled) without a key, and sends one only when one is configured. Without
+the attribute, an adapter needs a key and is skipped, with a message, when it has none
+(``needs_key``).
+
 The pydantic helpers are in ``catalogsync.providers.validation``: a sync whose payload
 takes a fast path never imports pydantic.
 """
@@ -53,6 +58,12 @@ class Provider(Protocol):
     def parse(self, raw: bytes) -> Catalog:
         """Validate a raw payload into a canonical catalog; raise ``PayloadError`` if invalid."""
         ...
+
+
+def needs_key(adapter: object) -> bool:
+    """Whether ``adapter`` (a class or an instance) is skipped without an API key: unless it
+    declares ``requires_key = False``, an adapter needs one."""
+    return getattr(adapter, "requires_key", True) is not False
 
 
 class ProviderClass(Protocol):

@@ -22,6 +22,7 @@ _FILES = {
     "audioshake": ("audioshake/models.json",),
     "akool": ("akool/aigModel_list.json",),
     "auriko": ("auriko/models.json", "auriko/models_responses.json"),
+    "openrouter": ("openrouter/models.json",),
 }
 
 
@@ -39,6 +40,8 @@ def _respond(request: httpx.Request) -> httpx.Response:
     path = request.url.path.rstrip("/")
     if request.method != "GET":
         return _not_found(request)
+    if path == "/api/v1/models":
+        return _file("openrouter/models.json")
     if path == "/models":
         return _file("audioshake/models.json")
     if path == "/api/open/v4/aigModel/list":

@@ -10,9 +10,10 @@ from catalogsync.http import build_client
 from catalogsync.providers.akool import AkoolProvider
 from catalogsync.providers.audioshake import AudioShakeProvider
 from catalogsync.providers.auriko import AurikoProvider
+from catalogsync.providers.openrouter import OpenRouterProvider
 from catalogsync.samples import sample_files, sample_transport
 
-ADAPTERS = [AudioShakeProvider, AkoolProvider, AurikoProvider]
+ADAPTERS = [AudioShakeProvider, AkoolProvider, AurikoProvider, OpenRouterProvider]
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda a: a.name)
@@ -76,6 +77,16 @@ def test_auriko_sample_has_a_responses_only_model(make_settings):
     assert catalog.upstream_version is not None
 
 
+def test_openrouter_sample_has_tiers_windows_and_a_variable_router(make_settings):
+    settings = make_settings("openrouter", api_key=None)
+    provider = OpenRouterProvider(settings)
+    with build_client(settings, transport=sample_transport()) as client:
+        catalog = provider.parse(provider.fetch(client))
+    tiers = {p.tier for m in catalog.models for p in m.prices}
+    assert {"input_tokens>200000", "utc 16:30-00:30"} <= tiers
+    assert all(p.is_variable for p in catalog.by_id()["openrouter/auto"].prices)
+
+
 @pytest.mark.parametrize(
     ("method", "url"),
     [
@@ -99,7 +110,7 @@ def test_akool_without_types_is_refused():
 
 def test_sample_files_exist_and_are_json():
     files = sample_files()
-    assert set(files) == {"audioshake", "akool", "auriko"}
+    assert set(files) == {"audioshake", "akool", "auriko", "openrouter"}
     for paths in files.values():
         for path in paths:
             assert loads_exact(path.read_bytes())
