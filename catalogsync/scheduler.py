@@ -37,7 +37,7 @@ from catalogsync import api
 from catalogsync.config import Settings
 from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseAccessError
 from catalogsync.metrics import MetricsServer, SyncMetrics
-from catalogsync.providers import get_provider_class
+from catalogsync.providers import get_provider_class, needs_api_key
 from catalogsync.schedules import build_trigger
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def runnable_providers(settings: Settings) -> list[str]:
-    """The enabled providers that have an API key; ``ConfigError`` when there is none.
+    """The enabled providers that have an API key or need none; ``ConfigError`` when there
+    is none.
 
     Every enabled provider's settings are checked, keyed or not.
     """
@@ -56,8 +57,8 @@ def runnable_providers(settings: Settings) -> list[str]:
         provider = settings.providers[name]
         # Building the adapter checks its own options (Akool's `types`...) now, not at
         # the first run.
-        get_provider_class(name)(provider)
-        if provider.api_key is None:
+        adapter = get_provider_class(name)(provider)
+        if needs_api_key(adapter) and provider.api_key is None:
             log.warning(
                 "not scheduled: no API key (set %s or api_key_file in [providers.%s])",
                 provider.api_key_env,

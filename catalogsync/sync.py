@@ -41,7 +41,7 @@ from catalogsync.errors import (
 from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context, set_log_context
 from catalogsync.payloads import Secret, payload_hash, redact, redact_bytes
-from catalogsync.providers import Provider, get_provider_class
+from catalogsync.providers import Provider, get_provider_class, needs_api_key
 from catalogsync.results import SyncOutcome
 from catalogsync.runs import (
     RunCounts,
@@ -208,9 +208,9 @@ def sync_providers(
 ) -> list[SyncOutcome]:
     """Sync the named providers (default: every enabled one), each on its own.
 
-    Providers without an API key are skipped with a message; when none is left to run,
-    ``ConfigError`` says which variables to set. ``transport`` and ``require_keys=False``
-    serve the offline demo, whose sample server needs no key.
+    Providers without an API key are skipped with a message (those whose adapter declares
+    ``requires_key = False`` need none); when none is left to run, ``ConfigError`` says
+    which variables to set. ``transport`` and ``require_keys=False`` serve the offline demo.
     """
     from catalogsync.http import build_client  # the HTTP stack loads only to fetch
 
@@ -223,7 +223,7 @@ def sync_providers(
     runnable = []
     for adapter in adapters:
         provider_settings = settings.providers[adapter.name]
-        if require_keys and provider_settings.api_key is None:
+        if require_keys and needs_api_key(adapter) and provider_settings.api_key is None:
             message = (
                 f"no API key: set {provider_settings.api_key_env} "
                 f"or api_key_file in [providers.{adapter.name}]"

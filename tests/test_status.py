@@ -14,7 +14,7 @@ from catalogsync.durations import format_age, parse_duration
 from catalogsync.errors import TransientProviderError
 from catalogsync.metrics import SyncMetrics
 from catalogsync.present.output import dumps_json
-from catalogsync.providers import get_provider_class
+from catalogsync.providers import get_provider_class, provider_classes
 from catalogsync.reads.status import ProviderStatus
 from catalogsync.results import SyncOutcome
 from catalogsync.sync import SyncPolicy, run_sync
@@ -95,11 +95,15 @@ def status(*argv):
     return code, out.getvalue()
 
 
+SEEDS = ("akool", "audioshake", "auriko")  # the providers the history holds
+
+
 def test_status_shows_each_provider(history):
     code, out = status("--format", "json")
     assert code == 0
     found = {s["provider"]: s for s in json.loads(out)}
-    assert list(found) == ["akool", "audioshake", "auriko"]
+    assert list(found) == sorted(provider_classes())  # every installed provider
+    assert all(found[p]["version"] is None for p in provider_classes() if p not in SEEDS)
     akool = found["akool"]
     assert 3 * 3600 - 60 < akool["last_success_age_seconds"] < 3 * 3600 + 60
     assert "HTTP 500" in akool["last_failure_error"]
@@ -125,7 +129,8 @@ def test_status_max_age_exits_1_for_stale_providers_and_0_for_fresh(history, tmp
     code, out = status("--max-age", "1h", "--format", "json")
     assert code == 1
     stale = {s["provider"]: s["stale"] for s in json.loads(out)}
-    assert stale == {"akool": True, "audioshake": False, "auriko": True}
+    # A provider never synced (every one beyond the three of the history) is stale too.
+    assert stale == {**dict.fromkeys(provider_classes(), True), "audioshake": False}
     err = capsys.readouterr().err
     assert "akool: last success 3h 0m ago, older than --max-age 1h 0m" in err
     assert "auriko: no successful sync recorded" in err
@@ -133,7 +138,8 @@ def test_status_max_age_exits_1_for_stale_providers_and_0_for_fresh(history, tmp
 
     assert status("--max-age", "4h", "--format", "json")[0] == 1  # auriko never succeeded
     config = tmp_path / "c.toml"
-    config.write_text("[providers.auriko]\nenabled = false\n")
+    others = [p for p in provider_classes() if p not in SEEDS]
+    config.write_text("".join(f"[providers.{p}]\nenabled = false\n" for p in ["auriko", *others]))
     code, out = status("--config", str(config), "--max-age", "4h")
     assert code == 0
     assert "STALE" not in out

@@ -13,7 +13,7 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from catalogsync.errors import ConfigError
-from catalogsync.providers.base import Provider, ProviderClass
+from catalogsync.providers.base import Provider, ProviderClass, needs_api_key
 
 ENTRY_POINT_GROUP = "catalogsync.providers"
 
@@ -54,5 +54,6 @@ __all__ = [
     "ProviderClass",
     "default_base_urls",
     "get_provider_class",
+    "needs_api_key",
     "provider_classes",
 ]

@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 
 
 class Provider(Protocol):
-    """What the sync engine needs from a provider adapter."""
+    """What the sync engine needs from a provider adapter.
+
+    An adapter of a public catalog that needs no key (litellm's price file) also declares
+    the class attribute ``requires_key = False``: a sync then runs it without a key
+    instead of skipping it. Without the attribute, a key is required (``needs_api_key``).
+    """
 
     name: ClassVar[str]
     default_base_url: ClassVar[str]
@@ -47,6 +52,12 @@ class ProviderClass(Protocol):
     default_base_url: str
 
     def __call__(self, settings: ProviderSettings) -> Provider: ...
+
+
+def needs_api_key(adapter: object) -> bool:
+    """Whether an adapter (class or instance) needs an API key to sync: unless it declares
+    ``requires_key = False``, it does, and is skipped without one."""
+    return getattr(adapter, "requires_key", True) is not False
 
 
 def load_json(provider: str, raw: bytes) -> object:

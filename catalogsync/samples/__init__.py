@@ -22,7 +22,9 @@ _FILES = {
     "audioshake": ("audioshake/models.json",),
     "akool": ("akool/aigModel_list.json",),
     "auriko": ("auriko/models.json", "auriko/models_responses.json"),
+    "litellm": ("litellm/model_prices_and_context_window.json",),
 }
+_LITELLM_PATH = "/BerriAI/litellm/main/model_prices_and_context_window.json"
 
 
 def sample_files() -> dict[str, list[Path]]:
@@ -41,6 +43,8 @@ def _respond(request: httpx.Request) -> httpx.Response:
         return _not_found(request)
     if path == "/models":
         return _file("audioshake/models.json")
+    if path == _LITELLM_PATH:
+        return _file("litellm/model_prices_and_context_window.json")
     if path == "/api/open/v4/aigModel/list":
         return _akool(request.url.params.get_list("types[]"))
     if path == "/v1/models":
