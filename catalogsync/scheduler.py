@@ -47,7 +47,8 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def runnable_providers(settings: Settings) -> list[str]:
-    """The enabled providers that have an API key; ``ConfigError`` when there is none.
+    """The enabled providers that have an API key or need none; ``ConfigError`` when there
+    is none.
 
     Every enabled provider's settings are checked, keyed or not.
     """

@@ -209,9 +209,9 @@ def sync_providers(
 ) -> list[SyncOutcome]:
     """Sync the named providers (default: every enabled one), each on its own.
 
-    Providers without an API key are skipped with a message; when none is left to run,
-    ``ConfigError`` says which variables to set. ``transport`` and ``require_keys=False``
-    serve the offline demo, whose sample server needs no key.
+    Providers without an API key are skipped with a message (those whose adapter declares
+    ``requires_key = False`` need none); when none is left to run, ``ConfigError`` says
+    which variables to set. ``transport`` and ``require_keys=False`` serve the offline demo.
     """
     from catalogsync.http import build_client  # the HTTP stack loads only to fetch
 

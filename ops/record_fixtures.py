@@ -5,7 +5,8 @@ Run by hand, never in tests; it talks to the real APIs::
     AUDIOSHAKE_API_KEY=... AKOOL_API_KEY=... AURIKO_API_KEY=... \\
         .venv/bin/python ops/record_fixtures.py [PROVIDER ...]
 
-Keys come from the environment only (``<PROVIDER>_API_KEY``), base URLs from
+Keys come from the environment only (``<PROVIDER>_API_KEY``; a public catalog such as
+litellm's needs none), base URLs from
 ``CATALOGSYNC_<PROVIDER>_BASE_URL`` or the adapter's default. Each payload is written,
 exactly as the adapter's ``fetch`` returned it, to
 ``tests/fixtures/providers/<provider>/recorded.json``, then parsed once as a check. Look
@@ -23,7 +24,7 @@ from catalogsync.config import ProviderSettings, api_key_env, base_url_env
 from catalogsync.errors import CatalogSyncError, PayloadError
 from catalogsync.http import build_client
 from catalogsync.payloads import Secret
-from catalogsync.providers import provider_classes
+from catalogsync.providers import needs_key, provider_classes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "providers"
 
@@ -32,12 +33,12 @@ def record(name: str, out_dir: Path) -> str:
     """Fetch ``name``'s catalog, write it to ``out_dir/<name>/recorded.json``; return a summary."""
     cls = provider_classes()[name]
     key = os.environ.get(api_key_env(name), "").strip()
-    if not key:
+    if not key and needs_key(cls):
         return f"skipped: set {api_key_env(name)}"
     settings = ProviderSettings(
         name=name,
         base_url=os.environ.get(base_url_env(name)) or cls.default_base_url,
-        api_key=Secret(key),
+        api_key=Secret(key) if key else None,
     )
     with build_client(settings) as client:
         raw = cls(settings).fetch(client)

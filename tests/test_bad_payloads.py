@@ -68,6 +68,16 @@ GOOD = {
     "akool": akool_payload(*_akool()),
     "auriko": auriko_payload(GPT4O),
     "auriko_responses": auriko_payload(GPT4O, GPT5),
+    "litellm": {
+        "sample_spec": {"input_cost_per_token": "prose", "mode": "one of: chat, ..."},
+        "gpt-4o": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05, "mode": "chat"},
+        "claude-sonnet-4-5": {
+            "input_cost_per_token": 3e-06,
+            "input_cost_per_token_above_200k_tokens": 6e-06,
+            "search_context_cost_per_query": {"search_context_size_low": 0.01},
+        },
+        "whisper-1": {"input_cost_per_second": 0.0001, "mode": "audio_transcription"},
+    },
 }
 
 
@@ -102,6 +112,7 @@ class Case:
 AS = "audioshake: invalid payload"
 AK = "akool: invalid payload"
 AU = "auriko: invalid payload"
+LL = "litellm: invalid payload"
 CHAT = "endpoints.chat_completions."
 RESP = "endpoints.responses."
 OR = "openrouter: invalid payload"
@@ -121,6 +132,10 @@ def _au(*models: dict[str, Any], **envelope: Any) -> bytes:
 
 def _or(*models: dict[str, Any], **envelope: Any) -> bytes:
     return _bytes({**openrouter_payload(*OPENROUTER, *models), **envelope})
+
+
+def _ll(**models: Any) -> bytes:
+    return _bytes({**GOOD["litellm"], **models})
 
 
 def _res(**fields: Any) -> list[dict[str, Any]]:
@@ -401,6 +416,58 @@ CASES = {
         "openrouter",
         _bytes(openrouter_payload()),
         ("openrouter: refusing a catalog that removes 3 of 3 current models",),
+        postgres=True,
+    ),
+    # --- litellm ---------------------------------------------------------------------------
+    "litellm-not-json": Case("litellm", b"404: Not Found", (LL, "not JSON")),
+    "litellm-html-200": Case("litellm", HTML, (LL, "not JSON"), "text/html", postgres=True),
+    "litellm-empty-body": Case("litellm", b"", (LL, "not JSON")),
+    "litellm-truncated": Case("litellm", _ll()[:-40], (LL, "not JSON")),
+    "litellm-list-envelope": Case("litellm", b"[]", (LL, "must be an object of models by name")),
+    "litellm-string-price": Case(
+        "litellm",
+        _ll(m={"input_cost_per_token": "2.5e-06"}),
+        (LL, "(model 'm')", "m.input_cost_per_token: a price must be a number"),
+        postgres=True,
+    ),
+    "litellm-boolean-price": Case(
+        "litellm",
+        _ll(m={"output_cost_per_token_batches": False}),
+        (LL, "m.output_cost_per_token_batches: a price must be a number"),
+    ),
+    "litellm-list-price": Case(
+        "litellm",
+        _ll(m={"input_cost_per_second": [0.1]}),
+        (LL, "m.input_cost_per_second: a price must be a number"),
+    ),
+    "litellm-negative-price": Case(
+        "litellm",
+        _ll(m={"input_cost_per_token_above_200k_tokens": -6e-06}),
+        (LL, "(model 'm')", "m.input_cost_per_token_above_200k_tokens: a price must be >= 0"),
+        postgres=True,
+    ),
+    "litellm-nested-search-context-string": Case(
+        "litellm",
+        _ll(m={"search_context_cost_per_query": {"search_context_size_low": "0.01"}}),
+        (LL, "m.search_context_cost_per_query.search_context_size_low: a price must be a number"),
+    ),
+    "litellm-huge-price": Case(
+        "litellm",
+        _ll(m={"input_cost_per_token": 123456789}).replace(b"123456789", b"1e999"),
+        (LL, "m.input_cost_per_token", "out of range"),
+    ),
+    "litellm-empty-name": Case(
+        "litellm", _ll(**{" ": {"mode": "chat"}}), (LL, "a model name must not be empty")
+    ),
+    "litellm-duplicate-key": Case(
+        "litellm",
+        _ll().replace(b'"mode": "audio_transcription"', b'"mode": "chat", "mode": "chat"'),
+        (LL, "whisper-1.mode: duplicate key 'mode'"),
+    ),
+    "litellm-empty-file": Case(
+        "litellm",
+        b"{}",
+        ("litellm: refusing a catalog that removes 3 of 3 current models", "--allow-mass-removal"),
         postgres=True,
     ),
 }

@@ -25,6 +25,7 @@ from tests.factories import (
     openrouter_payload,
 )
 from tests.helpers import count, rows
+from tests.provider_server import provider_fixture
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -33,7 +34,17 @@ def run(*argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+SEEDS = ("akool", "audioshake", "auriko")
+"""The providers ``serve_initial`` serves payloads of its own to; any other registered one
+gets its local-server fixture's small catalog."""
+
+
 def serve_initial(server) -> None:
+    for name in provider_classes():
+        fixture = provider_fixture(name)
+        if name not in SEEDS and fixture is not None:
+            for endpoint, payload in fixture["catalog"].items():
+                server.set_json(endpoint, payload)
     server.set_json(
         "audioshake",
         audioshake_payload(
@@ -89,7 +100,7 @@ def test_upgrade_sync_and_resync_against_a_local_server(live_env, capsys):
     assert code == 0
     assert "upgraded" in out
 
-    code, out = run("sync", "--format", "json")
+    code, out = run("sync", *SEEDS, "openrouter", "--format", "json")
     assert code == 0, out
     outcomes = {o["provider"]: o for o in json.loads(out)}
     assert {p: (o["status"], o["version"], o["model_count"]) for p, o in outcomes.items()} == {
@@ -141,7 +152,7 @@ def test_upgrade_sync_and_resync_against_a_local_server(live_env, capsys):
     assert count(engine, "current_models") == 8
 
     # An identical sync: unchanged runs, no new version.
-    code, out = run("sync", "--format", "json")
+    code, out = run("sync", *SEEDS, "openrouter", "--format", "json")
     assert code == 0
     assert {o["status"] for o in json.loads(out)} == {"unchanged"}
     assert count(engine, "catalog_versions") == 4
@@ -175,7 +186,7 @@ def test_upgrade_sync_and_resync_against_a_local_server(live_env, capsys):
             ),
         ),
     )
-    code, out = run("sync", "--format", "json")
+    code, out = run("sync", *SEEDS, "openrouter", "--format", "json")
     assert code == 0
     assert {o["provider"]: (o["status"], o["version"]) for o in json.loads(out)} == {
         "akool": ("succeeded", 2),
@@ -270,18 +281,12 @@ def test_provider_without_key_is_skipped(live_env, monkeypatch, capsys):
     assert not any(r.path.startswith("/api/open") for r in server.requests)
 
 
-def _keyless() -> list[str]:
-    return [name for name, cls in provider_classes().items() if not needs_key(cls)]
-
-
 def test_sync_with_no_keys_at_all_exits_2(monkeypatch, tmp_path, capsys):
-    # Providers that need no key (OpenRouter's public list) would still sync: disabled here.
-    config = tmp_path / "catalogsync.toml"
-    config.write_text("".join(f"[providers.{n}]\nenabled = false\n" for n in _keyless()))
+    """Of the providers that need a key (public catalogs such as litellm's need none)."""
     monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    assert _keyless() == ["openrouter"]
-    assert run("--config", str(config), "db", "upgrade")[0] == 0
-    code, _ = run("--config", str(config), "sync")
+    assert run("db", "upgrade")[0] == 0
+    keyed = [name for name, cls in provider_classes().items() if needs_key(cls)]
+    code, _ = run("sync", *keyed)
     assert code == 2
     err = capsys.readouterr().err
     assert "AUDIOSHAKE_API_KEY" in err
@@ -303,8 +308,9 @@ def test_providers_that_need_no_key_sync_without_any(live_env, monkeypatch, caps
         name: "skipped" if needs_key(cls) else "succeeded"
         for name, cls in provider_classes().items()
     }
-    assert [r.path for r in server.requests] == ["/api/v1/models"]
-    assert "Authorization" not in server.requests[0].headers
+    [openrouter] = [r for r in server.requests if r.path == "/api/v1/models"]
+    assert "Authorization" not in openrouter.headers
+    assert all(not r.path.startswith(("/models", "/api/open", "/v1/")) for r in server.requests)
     assert (
         rows(
             engine,
@@ -461,3 +467,16 @@ def test_models_listing_shows_bracketed_names_verbatim(database_url, monkeypatch
     code, out = run("models", "audioshake")
     assert code == 0
     assert "Bass [bold]" in out
+
+
+def test_a_provider_that_needs_no_key_syncs_without_one(live_env, monkeypatch):
+    """litellm's price file is public: with no key at all, it still syncs, and nothing else."""
+    _server, _engine = live_env
+    for name in KEYS:
+        monkeypatch.delenv(name)
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("sync", "--format", "json")
+    assert code == 0
+    status = {o["provider"]: o["status"] for o in json.loads(out)}
+    assert status["litellm"] == "succeeded"
+    assert status["akool"] == status["audioshake"] == status["auriko"] == "skipped"

@@ -17,7 +17,7 @@ from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
 from catalogsync.errors import ConfigError
-from catalogsync.providers.base import Provider, ProviderClass
+from catalogsync.providers.base import Provider, ProviderClass, needs_key
 
 if TYPE_CHECKING:
     from catalogsync.config import ProviderSettings
@@ -87,5 +87,6 @@ __all__ = [
     "build_provider",
     "default_base_urls",
     "get_provider_class",
+    "needs_key",
     "provider_classes",
 ]

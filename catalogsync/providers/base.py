@@ -46,6 +46,10 @@ class Provider(Protocol):
     ``requires_base_url: ClassVar[bool] = True`` (or an empty ``default_base_url``): it
     is then a provider only where a base URL is configured, and an instance without one
     is a configuration error.
+
+    An adapter of a public catalog that needs no key (litellm's price file) also declares
+    the class attribute ``requires_key = False``: a sync then runs it without a key
+    instead of skipping it. Without the attribute, a key is required (``needs_key``).
     """
 
     name: ClassVar[str]

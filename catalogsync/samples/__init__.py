@@ -23,7 +23,9 @@ _FILES = {
     "akool": ("akool/aigModel_list.json",),
     "auriko": ("auriko/models.json", "auriko/models_responses.json"),
     "openrouter": ("openrouter/models.json",),
+    "litellm": ("litellm/model_prices_and_context_window.json",),
 }
+_LITELLM_PATH = "/BerriAI/litellm/main/model_prices_and_context_window.json"
 
 
 def sample_files() -> dict[str, list[Path]]:
@@ -44,6 +46,8 @@ def _respond(request: httpx.Request) -> httpx.Response:
         return _file("openrouter/models.json")
     if path == "/models":
         return _file("audioshake/models.json")
+    if path == _LITELLM_PATH:
+        return _file("litellm/model_prices_and_context_window.json")
     if path == "/api/open/v4/aigModel/list":
         return _akool(request.url.params.get_list("types[]"))
     if path == "/v1/models":

@@ -10,10 +10,11 @@ from catalogsync.http import build_client
 from catalogsync.providers.akool import AkoolProvider
 from catalogsync.providers.audioshake import AudioShakeProvider
 from catalogsync.providers.auriko import AurikoProvider
+from catalogsync.providers.litellm import LiteLLMProvider
 from catalogsync.providers.openrouter import OpenRouterProvider
 from catalogsync.samples import sample_files, sample_transport
 
-ADAPTERS = [AudioShakeProvider, AkoolProvider, AurikoProvider, OpenRouterProvider]
+ADAPTERS = [AudioShakeProvider, AkoolProvider, AurikoProvider, LiteLLMProvider, OpenRouterProvider]
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda a: a.name)
@@ -68,6 +69,18 @@ def test_akool_sample_merges_a_model_listed_under_two_types(make_settings):
     assert catalog.by_id()["seedance-1-0-pro-250528"].attributes["types"] == [1501, 1502]
 
 
+def test_litellm_sample_has_tiers_service_tiers_and_search_context_prices(make_settings):
+    settings = make_settings("litellm", api_key=None)
+    provider = LiteLLMProvider(settings)
+    with build_client(settings, transport=sample_transport()) as client:
+        catalog = provider.parse(provider.fetch(client))
+    prices = [p for m in catalog.models for p in m.prices]
+    assert {p.service_tier for p in prices} == {"", "batch", "flex", "priority"}
+    assert {p.tier for p in prices} >= {"", "input_tokens>200000", "input_tokens>128000"}
+    assert {p.variant for p in prices if p.price_type == "web_search"} == {"low", "medium", "high"}
+    assert "sample_spec" not in catalog.by_id()
+
+
 def test_auriko_sample_has_a_responses_only_model(make_settings):
     settings = make_settings("auriko", api_key=None)
     provider = AurikoProvider(settings)
@@ -110,7 +123,7 @@ def test_akool_without_types_is_refused():
 
 def test_sample_files_exist_and_are_json():
     files = sample_files()
-    assert set(files) == {"audioshake", "akool", "auriko", "openrouter"}
+    assert {"audioshake", "akool", "auriko", "litellm", "openrouter"} <= set(files)
     for paths in files.values():
         for path in paths:
             assert loads_exact(path.read_bytes())
