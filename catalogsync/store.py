@@ -30,11 +30,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from catalogsync import keys
 from catalogsync.catalog import Catalog, Format
 from catalogsync.db import models as t
-from catalogsync.db.bulk import chunks, insert_all, insert_rows
+from catalogsync.db.bulk import chunks, insert_all
 from catalogsync.diff import ModelChanges
 from catalogsync.errors import ImportOrderError
 from catalogsync.payloads import ENCODING, compressing
@@ -315,7 +317,14 @@ def _ensure_formats(conn: Connection, wanted: set[Format]) -> dict[Format, int]:
     }
     missing = sorted(wanted - set(known))
     if missing:
-        insert_rows(conn, table, ("kind", "name"), [(f.kind, f.name) for f in missing])
+        # Formats are shared by every provider, and two processes syncing two providers
+        # may add the same new format at once: the second insert waits for the first
+        # and leaves the row to it (``ON CONFLICT DO NOTHING``) instead of failing.
+        insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
+            insert(table).on_conflict_do_nothing(),
+            [{"kind": f.kind, "name": f.name} for f in missing],
+        )
         return _ensure_formats(conn, wanted)
     return known
 

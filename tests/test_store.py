@@ -413,3 +413,34 @@ def test_a_payload_compression_failing_on_its_thread_is_done_again(monkeypatch):
     payload = b'{"models": []}' * 1000
     assert zlib.decompress(payloads.compressing(payload)()) == payload
     assert threads == ["compress", "MainThread"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_transactions_adding_the_same_new_format_both_succeed(engine):
+    """Formats are shared by every provider: two syncs (other providers, other processes)
+    that meet the same new format at once both get its id; neither fails on the unique
+    index (the daemon tests met this as "duplicate key ... uq_formats_kind_name")."""
+    import threading
+
+    from catalogsync.catalog import Format
+    from catalogsync.store import _ensure_formats
+
+    new = Format("image", "brand-new")
+    first = engine.connect()
+    transaction = first.begin()
+    ids = {"first": _ensure_formats(first, {new})[new]}  # inserted, not yet committed
+
+    def second() -> None:
+        with engine.begin() as conn:  # waits for the first transaction, then reads its row
+            ids["second"] = _ensure_formats(conn, {new})[new]
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive()  # waiting on the first transaction's row
+    transaction.commit()
+    first.close()
+    thread.join(10)
+    assert ids["first"] == ids["second"]
+    assert count(engine, "formats", "name = 'brand-new'") == 1
