@@ -250,7 +250,11 @@ def _provider_settings(
     from_env = environ.get(base_url_env(name))
     base_url = from_env or known.get("base_url") or default_url
     setting = base_url_env(name) if from_env else f"{where} base_url"
-    if not isinstance(base_url, str) or not re.match(r"^https?://[^/?#]", base_url):
+    # An adapter without a public host (openai_compatible) is off until it is given one.
+    unset = base_url == "" and not default_url
+    if unset and known.get("enabled") is True:
+        raise ConfigError(f"{where}: enabled needs a base_url (this adapter has no default)")
+    if not unset and (not isinstance(base_url, str) or not re.match(r"^https?://[^/?#]", base_url)):
         shown = mask_url(base_url) if isinstance(base_url, str) else repr(base_url)
         raise ConfigError(f"{setting} must be an http(s) URL, got {shown!r}")
     if not _plain_text(base_url) or re.search(r"\s", base_url):
@@ -268,7 +272,7 @@ def _provider_settings(
         raise ConfigError(
             f"{where}: jitter_seconds must be at least 0 and shorter than the schedule's interval"
         )
-    enabled = known.get("enabled", True)
+    enabled = known.get("enabled", not unset)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}: enabled must be true or false")
     timeout = _number(

@@ -41,7 +41,7 @@ from catalogsync.errors import (
 from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context, set_log_context
 from catalogsync.payloads import Secret, payload_hash, redact, redact_bytes
-from catalogsync.providers import Provider, get_provider_class
+from catalogsync.providers import Provider, get_provider_class, key_required
 from catalogsync.results import SyncOutcome
 from catalogsync.runs import (
     RunCounts,
@@ -223,7 +223,7 @@ def sync_providers(
     runnable = []
     for adapter in adapters:
         provider_settings = settings.providers[adapter.name]
-        if require_keys and provider_settings.api_key is None:
+        if require_keys and key_required(adapter) and provider_settings.api_key is None:
             message = (
                 f"no API key: set {provider_settings.api_key_env} "
                 f"or api_key_file in [providers.{adapter.name}]"

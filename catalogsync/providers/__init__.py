@@ -13,7 +13,7 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from catalogsync.errors import ConfigError
-from catalogsync.providers.base import Provider, ProviderClass
+from catalogsync.providers.base import Provider, ProviderClass, key_required
 
 ENTRY_POINT_GROUP = "catalogsync.providers"
 
@@ -54,5 +54,6 @@ __all__ = [
     "ProviderClass",
     "default_base_urls",
     "get_provider_class",
+    "key_required",
     "provider_classes",
 ]

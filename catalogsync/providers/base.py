@@ -5,6 +5,16 @@ catalog bytes (all requests it needs, e.g. several pages or lists, combined into
 document) and ``parse`` such bytes into a canonical ``Catalog``. ``parse`` must also accept
 a provider's plain API response saved to a file (``catalogsync import``).
 
+Two class attributes beside ``name`` are optional:
+
+- ``requires_key`` (default ``True``): ``False`` for a public catalog (models.dev): a
+  sync runs it without an API key instead of skipping it (``key_required``); a key, if
+  configured, is still sent where the adapter uses one. An adapter may also set it per
+  instance from an option (``openai_compatible``'s ``requires_key = false``).
+- ``default_base_url`` may be ``""`` for an adapter without a public host
+  (``openai_compatible``): such a provider is off until its configuration names a base
+  URL, and its ``fetch`` raises ``ConfigError`` without one.
+
 The pydantic helpers are in ``catalogsync.providers.validation``: a sync whose payload
 takes a fast path never imports pydantic.
 """
@@ -47,6 +57,11 @@ class ProviderClass(Protocol):
     default_base_url: str
 
     def __call__(self, settings: ProviderSettings) -> Provider: ...
+
+
+def key_required(adapter: object) -> bool:
+    """Whether a sync must skip ``adapter`` when it has no API key (``requires_key``)."""
+    return bool(getattr(adapter, "requires_key", True))
 
 
 def load_json(provider: str, raw: bytes) -> object:
