@@ -11,10 +11,10 @@ A front end opens a database, checks its schema once, then asks::
     report = diff(db, "akool")                  # the last two versions
     render(report, "json", sys.stdout)          # catalogsync.present.registry
 
-Functions that name a provider take it as given: ``installed_provider`` checks a name
-against the installed adapters first. The heavy parts (the sync machinery, the report's
-queries, the field-level comparison) load on first use, which keeps every command's
-start-up light.
+Functions that name a provider (an instance's name, ``catalogsync.instances``) take it as
+given: ``installed_provider`` checks a name against the configured providers first.
+The heavy parts (the sync machinery, the report's queries, the field-level comparison)
+load on first use, which keeps every command's start-up light.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def check_schema(db: Database) -> None:
 
 
 def installed_provider(settings: Settings, name: str | None) -> str | None:
-    """``name`` if it is an installed provider (or ``None``); else a ``ConfigError``."""
+    """``name`` if it is a provider of ``settings`` (or ``None``); else a ``ConfigError``."""
     if name is not None:
         settings.provider(name)
     return name

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from catalogsync.errors import ConfigError
+from catalogsync.instances import api_key_env, base_url_env, resolve_instances
 from catalogsync.payloads import Secret, mask_url, url_password
 from catalogsync.schedules import build_trigger, interval_seconds
 
@@ -34,6 +35,7 @@ DEFAULT_MAX_RETRY_AFTER_SECONDS = 60.0
 DEFAULT_DEADLINE_SECONDS = 120.0
 
 _PROVIDER_KEYS = {
+    "adapter",
     "enabled",
     "base_url",
     "api_key_file",
@@ -64,7 +66,9 @@ _TOP_KEYS = {"database", "sync", "http", "daemon", "providers"}
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    """How to reach and schedule one provider."""
+    """How to reach and schedule one provider: ``name`` is the instance's (the name
+    everything is stored and reported under), ``adapter`` the adapter serving it
+    (``catalogsync.instances``; by default the adapter of the same name)."""
 
     name: str
     base_url: str
@@ -78,6 +82,11 @@ class ProviderSettings:
     jitter_seconds: float = 0.0
     options: Mapping[str, Any] = field(default_factory=dict)
     deadline_seconds: float = DEFAULT_DEADLINE_SECONDS  # per attempt: connect, headers, body
+    adapter: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.adapter:
+            object.__setattr__(self, "adapter", self.name)
 
     @property
     def api_key_env(self) -> str:
@@ -117,7 +126,7 @@ class Settings:
             return self.providers[name]
         except KeyError:
             known = ", ".join(self.providers) or "none"
-            raise ConfigError(f"unknown provider {name!r}; installed: {known}") from None
+            raise ConfigError(f"unknown provider {name!r}; providers: {known}") from None
 
     def secrets(self) -> tuple[Secret, ...]:
         """Every secret configured: API keys and the passwords of URLs, to be masked
@@ -128,16 +137,6 @@ class Settings:
             if password:
                 found.append(Secret(password))
         return tuple(dict.fromkeys(found))
-
-
-def api_key_env(provider: str) -> str:
-    """``akool`` -> ``AKOOL_API_KEY``."""
-    return f"{provider.upper()}_API_KEY"
-
-
-def base_url_env(provider: str) -> str:
-    """``akool`` -> ``CATALOGSYNC_AKOOL_BASE_URL``."""
-    return f"CATALOGSYNC_{provider.upper()}_BASE_URL"
 
 
 def find_config_file(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
@@ -159,7 +158,9 @@ def load_settings(
 ) -> Settings:
     """Read ``path`` (if any), apply environment overrides, and validate everything.
 
-    ``default_base_urls`` names the installed providers and their public hosts.
+    ``default_base_urls`` names the installed adapters and their public hosts (empty
+    for an adapter whose instances must each be given one); the providers are the
+    instances ``catalogsync.instances.resolve_instances`` finds.
     """
     data = _read_toml(path) if path else {}
     _reject_unknown(data, _TOP_KEYS, "the top level")
@@ -170,18 +171,13 @@ def load_settings(
     http = _table(data, "http")
     _reject_unknown(http, _HTTP_KEYS, "[http]")
     providers_data = _table(data, "providers")
-    unknown = sorted(set(providers_data) - set(default_base_urls))
-    if unknown:
-        raise ConfigError(
-            f"unknown provider(s) in [providers]: {', '.join(unknown)}; "
-            f"installed: {', '.join(sorted(default_base_urls))}"
-        )
-    base_dir = path.parent if path else Path.cwd()
+    instances = resolve_instances(providers_data, default_base_urls, environ)
+    here = path.parent if path else Path.cwd()  # where relative key files are
     providers = {
         name: _provider_settings(
-            name, _table(providers_data, name), http, environ, default_url, base_dir
+            (name, adapter), providers_data.get(name, {}), http, environ, default_base_urls, here
         )
-        for name, default_url in sorted(default_base_urls.items())
+        for name, adapter in instances.items()
     }
     fraction = _number(sync.get("max_removal_fraction", 0.5), "[sync] max_removal_fraction")
     if not 0 <= fraction <= 1:
@@ -232,13 +228,14 @@ def _daemon_settings(data: Mapping[str, Any]) -> DaemonSettings:
 
 
 def _provider_settings(
-    name: str,
+    instance: tuple[str, str],
     data: Mapping[str, Any],
     http: Mapping[str, Any],
     environ: Mapping[str, str],
-    default_url: str,
+    default_base_urls: Mapping[str, str],
     base_dir: Path,
 ) -> ProviderSettings:
+    name, adapter = instance
     where = f"[providers.{name}]"
     if "api_key" in data:
         raise ConfigError(
@@ -248,13 +245,14 @@ def _provider_settings(
     known = {k: v for k, v in data.items() if k in _PROVIDER_KEYS}
     options = {k: v for k, v in data.items() if k not in _PROVIDER_KEYS}
     from_env = environ.get(base_url_env(name))
-    base_url = from_env or known.get("base_url") or default_url
+    base_url = from_env or known.get("base_url") or default_base_urls[adapter]
+    if not base_url:
+        raise ConfigError(
+            f"{where}: adapter {adapter!r} has no default base URL; set base_url in "
+            f"{where} or {base_url_env(name)}"
+        )
     setting = base_url_env(name) if from_env else f"{where} base_url"
-    # An adapter without a public host (openai_compatible) is off until it is given one.
-    unset = base_url == "" and not default_url
-    if unset and known.get("enabled") is True:
-        raise ConfigError(f"{where}: enabled needs a base_url (this adapter has no default)")
-    if not unset and (not isinstance(base_url, str) or not re.match(r"^https?://[^/?#]", base_url)):
+    if not isinstance(base_url, str) or not re.match(r"^https?://[^/?#]", base_url):
         shown = mask_url(base_url) if isinstance(base_url, str) else repr(base_url)
         raise ConfigError(f"{setting} must be an http(s) URL, got {shown!r}")
     if not _plain_text(base_url) or re.search(r"\s", base_url):
@@ -272,7 +270,7 @@ def _provider_settings(
         raise ConfigError(
             f"{where}: jitter_seconds must be at least 0 and shorter than the schedule's interval"
         )
-    enabled = known.get("enabled", not unset)
+    enabled = known.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}: enabled must be true or false")
     timeout = _number(
@@ -316,6 +314,7 @@ def _provider_settings(
         jitter_seconds=jitter,
         options=options,
         deadline_seconds=deadline,
+        adapter=adapter,
     )
 
 

@@ -59,7 +59,7 @@ from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context
 from catalogsync.payloads import decompress
 from catalogsync.plan import compare_models
-from catalogsync.providers import Provider, get_provider_class
+from catalogsync.providers import Provider, build_provider
 from catalogsync.results import HashChange, RebuildOutcome
 from catalogsync.store import (
     Stamp,
@@ -129,7 +129,7 @@ def rebuild_providers(
     selected = list(dict.fromkeys(names)) if names else _stored_providers(engine, settings)
     outcomes = []
     for name in selected:
-        adapter = get_provider_class(name)(settings.providers[name])
+        adapter = build_provider(settings.providers[name])
         outcomes.append(rebuild_provider(engine, adapter, dry_run=dry_run))
     return outcomes
 

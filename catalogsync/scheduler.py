@@ -37,7 +37,8 @@ from catalogsync import api
 from catalogsync.config import Settings
 from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseAccessError
 from catalogsync.metrics import MetricsServer, SyncMetrics
-from catalogsync.providers import get_provider_class
+from catalogsync.providers import build_provider
+from catalogsync.providers.base import needs_key
 from catalogsync.schedules import build_trigger
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,8 @@ def runnable_providers(settings: Settings) -> list[str]:
         provider = settings.providers[name]
         # Building the adapter checks its own options (Akool's `types`...) now, not at
         # the first run.
-        get_provider_class(name)(provider)
-        if provider.api_key is None:
+        adapter = build_provider(provider)
+        if provider.api_key is None and needs_key(adapter):
             log.warning(
                 "not scheduled: no API key (set %s or api_key_file in [providers.%s])",
                 provider.api_key_env,

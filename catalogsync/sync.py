@@ -41,7 +41,8 @@ from catalogsync.errors import (
 from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context, set_log_context
 from catalogsync.payloads import Secret, payload_hash, redact, redact_bytes
-from catalogsync.providers import Provider, get_provider_class, key_required
+from catalogsync.providers import Provider, build_provider
+from catalogsync.providers.base import needs_key
 from catalogsync.results import SyncOutcome
 from catalogsync.runs import (
     RunCounts,
@@ -215,7 +216,7 @@ def sync_providers(
     from catalogsync.http import build_client  # the HTTP stack loads only to fetch
 
     selected = _select(settings, names)
-    adapters = [get_provider_class(n)(settings.providers[n]) for n in selected]
+    adapters = [build_provider(settings.providers[n]) for n in selected]
     policy = SyncPolicy(
         settings.max_removal_fraction, allow_mass_removal, trigger, settings.secrets()
     )
@@ -223,7 +224,7 @@ def sync_providers(
     runnable = []
     for adapter in adapters:
         provider_settings = settings.providers[adapter.name]
-        if require_keys and key_required(adapter) and provider_settings.api_key is None:
+        if require_keys and provider_settings.api_key is None and needs_key(adapter):
             message = (
                 f"no API key: set {provider_settings.api_key_env} "
                 f"or api_key_file in [providers.{adapter.name}]"
@@ -269,7 +270,7 @@ def import_payload(
     Unlike a sync, an import asked for by hand waits for a sync of the provider in progress
     elsewhere, and fails rather than being skipped if that takes too long.
     """
-    adapter = get_provider_class(name)(settings.provider(name))
+    adapter = build_provider(settings.provider(name))
     policy = SyncPolicy(
         settings.max_removal_fraction, allow_mass_removal, "import", settings.secrets()
     )

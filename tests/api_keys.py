@@ -9,6 +9,10 @@ Every test that sets a key (environment, key file, ``ProviderSettings``) takes i
 here; ``tests/secret_scan.py`` then looks for all of them (``known_keys``: every key this
 module ever handed out) in everything the suite prints, logs and stores, and fails the
 test that let one out.
+
+A provider *instance* (``[providers.groq-eu] adapter = ...``) is named in configuration,
+not registered: ``instance_keys("groq-eu", ...)`` hands out its key the same way, by the
+variable its name gives (``GROQ_EU_API_KEY``), and the scan knows it from then on.
 """
 
 from __future__ import annotations
@@ -44,8 +48,9 @@ _HANDED_OUT: dict[str, str] = {
 
 
 def key_env(provider: str) -> str:
-    """The environment variable of ``provider``'s key, as the README names it: ``AKOOL_API_KEY``."""
-    return f"{provider.upper()}_API_KEY"
+    """The environment variable of ``provider``'s key, as the README names it: ``AKOOL_API_KEY``,
+    upper case with dashes as underscores (``groq-eu``: ``GROQ_EU_API_KEY``)."""
+    return f"{provider.upper().replace('-', '_')}_API_KEY"
 
 
 @cache
@@ -78,6 +83,11 @@ class _RegisteredKeys(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"KEYS({', '.join(self)})"  # names only: a repr may end up in a report
+
+
+def instance_keys(*providers: str) -> dict[str, str]:
+    """``{"GROQ_EU_API_KEY": api_key("groq-eu"), ...}``: keys of configured instances."""
+    return {key_env(name): api_key(name) for name in providers}
 
 
 KEYS: Mapping[str, str] = _RegisteredKeys()

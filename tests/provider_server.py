@@ -161,7 +161,8 @@ class ProviderServer:
     def base_url_env(self) -> dict[str, str]:
         """The environment that points every registered provider at this server."""
         return {
-            f"CATALOGSYNC_{name.upper()}_BASE_URL": self.url + provider_base_path(name)
+            f"CATALOGSYNC_{name.upper().replace('-', '_')}_BASE_URL": self.url
+            + provider_base_path(name)
             for name in provider_classes()
         }
 

@@ -75,8 +75,14 @@ def seeds_only(monkeypatch, tmp_path) -> None:
     from catalogsync.providers import provider_classes
 
     config = tmp_path / "seeds-only.toml"
+    # An adapter without a default host needs one in its section, even switched off.
     config.write_text(
-        "".join(f"[providers.{n}]\nenabled = false\n" for n in provider_classes() if n not in SEEDS)
+        "".join(
+            f"[providers.{name}]\nenabled = false\n"
+            + ("" if cls.default_base_url else 'base_url = "http://127.0.0.1:9"\n')
+            for name, cls in provider_classes().items()
+            if name not in SEEDS
+        )
     )
     monkeypatch.setenv("CATALOGSYNC_CONFIG", str(config))
 

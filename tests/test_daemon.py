@@ -289,7 +289,19 @@ def test_configuration_errors_stop_the_daemon_at_start(config, message, tmp_path
 
 
 def test_daemon_without_any_key_exits_2(tmp_path, capsys):
+    from catalogsync.providers import default_base_urls, provider_classes
+    from catalogsync.providers.base import needs_key
+
+    # A public catalog (models.dev) needs no key and would be scheduled: turned off here.
+    config = tmp_path / "keyless-off.toml"
+    config.write_text(
+        "".join(
+            f"[providers.{name}]\nenabled = false\n"
+            for name, cls in provider_classes().items()
+            if not needs_key(cls) and default_base_urls()[name]
+        )
+    )
     database_url = f"sqlite:///{tmp_path / 'keys.db'}"
     assert main(["db", "upgrade", "--database-url", database_url], out=io.StringIO()) == 0
-    assert main(["daemon", "--database-url", database_url]) == 2
+    assert main(["daemon", "--config", str(config), "--database-url", database_url]) == 2
     assert "nothing to schedule" in capsys.readouterr().err

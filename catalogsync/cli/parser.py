@@ -193,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_import,
         "store a saved catalog payload as if it had been fetched then",
     )
-    imp.add_argument("provider", metavar="PROVIDER")
+    imp.add_argument(
+        "provider", metavar="PROVIDER", help="a configured provider (an instance's name)"
+    )
     imp.add_argument("file", metavar="FILE", help="the saved payload ('-' for standard input)")
     imp.add_argument(
         "--observed-at",
@@ -220,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         "providers",
         nargs="*",
         metavar="PROVIDER",
-        help="providers to rebuild (default: every installed one with stored versions)",
+        help="providers to rebuild (default: every configured one with stored versions)",
     )
     rebuild.add_argument(
         "--dry-run",

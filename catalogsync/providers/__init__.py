@@ -5,15 +5,22 @@ A third party adds a provider by installing a package that declares, in its own
 
     [project.entry-points."catalogsync.providers"]
     myvendor = "myvendor_catalogsync:MyVendorProvider"
+
+The entry point names the *adapter*; the providers synced are its instances
+(``catalogsync.instances``), each built by ``build_provider`` from its settings.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from catalogsync.errors import ConfigError
-from catalogsync.providers.base import Provider, ProviderClass, key_required
+from catalogsync.providers.base import Provider, ProviderClass
+
+if TYPE_CHECKING:
+    from catalogsync.config import ProviderSettings
 
 ENTRY_POINT_GROUP = "catalogsync.providers"
 
@@ -34,8 +41,12 @@ def provider_classes() -> dict[str, ProviderClass]:
 
 
 def default_base_urls() -> dict[str, str]:
-    """Every installed provider's public base URL, for ``config.load_settings``."""
-    return {name: cls.default_base_url for name, cls in provider_classes().items()}
+    """Every installed adapter's public base URL, for ``config.load_settings``: empty for
+    one that declares ``requires_base_url = True`` (each instance must name its host)."""
+    return {
+        name: "" if getattr(cls, "requires_base_url", False) else cls.default_base_url
+        for name, cls in provider_classes().items()
+    }
 
 
 def get_provider_class(name: str) -> ProviderClass:
@@ -49,11 +60,32 @@ def get_provider_class(name: str) -> ProviderClass:
         ) from None
 
 
+def build_provider(settings: ProviderSettings) -> Provider:
+    """The adapter object of one provider instance: ``settings.adapter``'s class, built
+    with the instance's settings and named after the instance.
+
+    Adapters label catalogs and errors with ``self.name``. When the instance's name is
+    not the adapter's, it is set on the object, where it shadows the class attribute:
+    an adapter written for a single provider serves several instances unchanged.
+    """
+    adapter = get_provider_class(settings.adapter)(settings)
+    if adapter.name != settings.name:
+        try:
+            # The protocol declares ``name`` on the class; here the object gets its own.
+            setattr(adapter, "name", settings.name)  # noqa: B010
+        except (AttributeError, TypeError):
+            raise ConfigError(
+                f"[providers.{settings.name}]: adapter {settings.adapter!r} cannot serve an "
+                "instance of another name (its objects take no name of their own)"
+            ) from None
+    return adapter
+
+
 __all__ = [
     "Provider",
     "ProviderClass",
+    "build_provider",
     "default_base_urls",
     "get_provider_class",
-    "key_required",
     "provider_classes",
 ]

@@ -62,11 +62,11 @@ class AkoolProvider:
     default_base_url: ClassVar[str] = "https://openapi.akool.com"
 
     def __init__(self, settings: ProviderSettings) -> None:
-        reject_unknown_options(self.name, settings.options, {"types"})
+        reject_unknown_options(settings.name, settings.options, {"types"})
         self._types: list[int] = []
-        for value in option_list(self.name, settings.options, "types", DEFAULT_TYPES):
+        for value in option_list(settings.name, settings.options, "types", DEFAULT_TYPES):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ConfigError(f"[providers.{self.name}] types must be whole numbers")
+                raise ConfigError(f"[providers.{settings.name}] types must be whole numbers")
             if value not in self._types:
                 self._types.append(value)
         self._settings = settings

@@ -52,7 +52,7 @@ class AurikoProvider:
     default_base_url: ClassVar[str] = "https://api.auriko.ai"
 
     def __init__(self, settings: ProviderSettings) -> None:
-        reject_unknown_options(self.name, settings.options, set())
+        reject_unknown_options(settings.name, settings.options, set())
         self._settings = settings
 
     def fetch(self, client: httpx.Client) -> bytes:

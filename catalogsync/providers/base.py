@@ -5,15 +5,10 @@ catalog bytes (all requests it needs, e.g. several pages or lists, combined into
 document) and ``parse`` such bytes into a canonical ``Catalog``. ``parse`` must also accept
 a provider's plain API response saved to a file (``catalogsync import``).
 
-Two class attributes beside ``name`` are optional:
-
-- ``requires_key`` (default ``True``): ``False`` for a public catalog (models.dev): a
-  sync runs it without an API key instead of skipping it (``key_required``); a key, if
-  configured, is still sent where the adapter uses one. An adapter may also set it per
-  instance from an option (``openai_compatible``'s ``requires_key = false``).
-- ``default_base_url`` may be ``""`` for an adapter without a public host
-  (``openai_compatible``): such a provider is off until its configuration names a base
-  URL, and its ``fetch`` raises ``ConfigError`` without one.
+An adapter whose source is public sets the class attribute ``requires_key = False``: it is
+synced (and scheduled) without a key, and sends one only when one is configured. Without
+the attribute, an adapter needs a key and is skipped, with a message, when it has none
+(``needs_key``).
 
 The pydantic helpers are in ``catalogsync.providers.validation``: a sync whose payload
 takes a fast path never imports pydantic.
@@ -36,7 +31,22 @@ if TYPE_CHECKING:
 
 
 class Provider(Protocol):
-    """What the sync engine needs from a provider adapter."""
+    """What the sync engine needs from a provider adapter.
+
+    One adapter may serve several provider instances (``catalogsync.instances``), each
+    an object built by ``providers.build_provider`` with the instance's settings. On the
+    class, ``name`` is the adapter's (its entry point's); on such an object, it is the
+    instance's (``settings.name``, set on the object when the two differ). So label
+    catalogs, payload errors and HTTP errors with ``self.name`` in ``fetch`` and
+    ``parse``, and configuration errors with ``settings.name`` in ``__init__``, which
+    runs before the object has its name: everything then names the instance.
+
+    ``default_base_url`` is the host an instance uses unless configured otherwise. An
+    adapter with no sensible default (any OpenAI-compatible API) declares
+    ``requires_base_url: ClassVar[bool] = True`` (or an empty ``default_base_url``): it
+    is then a provider only where a base URL is configured, and an instance without one
+    is a configuration error.
+    """
 
     name: ClassVar[str]
     default_base_url: ClassVar[str]
@@ -50,6 +60,12 @@ class Provider(Protocol):
         ...
 
 
+def needs_key(adapter: object) -> bool:
+    """Whether ``adapter`` (a class or an instance) is skipped without an API key: unless it
+    declares ``requires_key = False``, an adapter needs one."""
+    return getattr(adapter, "requires_key", True) is not False
+
+
 class ProviderClass(Protocol):
     """An adapter class, as registered under the ``catalogsync.providers`` entry points."""
 
@@ -57,11 +73,6 @@ class ProviderClass(Protocol):
     default_base_url: str
 
     def __call__(self, settings: ProviderSettings) -> Provider: ...
-
-
-def key_required(adapter: object) -> bool:
-    """Whether a sync must skip ``adapter`` when it has no API key (``requires_key``)."""
-    return bool(getattr(adapter, "requires_key", True))
 
 
 def load_json(provider: str, raw: bytes) -> object:

@@ -3,13 +3,14 @@
 Source: OpenAI's "List models", https://platform.openai.com/docs/api-reference/models/list
 (``GET /v1/models``, header ``Authorization: Bearer KEY``), answered alike by Groq,
 Together, Mistral, DeepSeek, Fireworks, xAI, vLLM, Ollama... There is no public host to
-default to: each API is one provider instance with its own base URL (``base_url`` in its
-``[providers.NAME]`` table, or ``CATALOGSYNC_<NAME>_BASE_URL``). ``default_base_url`` is
-empty; such a provider is off until it has a base URL, and ``fetch`` without one raises
-``ConfigError`` (``import`` needs none). A base URL already ending in ``/v1`` gets only
-``/models``. The key (``<NAME>_API_KEY``) is sent as a Bearer token; an API without auth (a
-local vLLM or Ollama) sets ``requires_key = false`` in its table, so that a sync runs it
-without a key instead of skipping it. Quirks:
+default to: each API is one provider instance (``[providers.groq] adapter =
+"openai_compatible"``) with its own base URL (``base_url`` in its table, or
+``CATALOGSYNC_<NAME>_BASE_URL``) and key (``<NAME>_API_KEY``). The adapter declares
+``requires_base_url = True`` (and an empty ``default_base_url``): it is a provider only
+where a base URL is configured, and ``fetch`` without one raises ``ConfigError``. A base
+URL already ending in ``/v1`` gets only ``/models``. The key is sent as a Bearer token;
+an API without auth (a local vLLM or Ollama) sets ``requires_key = false`` in its table,
+so that a sync runs it without a key instead of skipping it. Quirks:
 
 - The envelope ``{"object": "list", "data": [...]}`` or, from a few APIs (Together), a
   bare JSON list of models.
@@ -79,6 +80,7 @@ class OpenAICompatibleProvider:
 
     name: ClassVar[str] = "openai_compatible"
     default_base_url: ClassVar[str] = ""  # none: every instance names its own
+    requires_base_url: ClassVar[bool] = True
     requires_key: bool = True  # option ``requires_key = false``: an API without auth
 
     def __init__(self, settings: ProviderSettings) -> None:
@@ -88,7 +90,6 @@ class OpenAICompatibleProvider:
             raise ConfigError(f"[providers.{settings.name}] requires_key must be true or false")
         self.requires_key = requires_key
         self._settings = settings
-        self._label = settings.name or self.name
 
     def fetch(self, client: httpx.Client) -> bytes:
         """Fetch ``/v1/models`` verbatim, with the key as a Bearer token when there is one."""
@@ -97,48 +98,48 @@ class OpenAICompatibleProvider:
         base = self._settings.base_url.rstrip("/")
         if not base:
             raise ConfigError(
-                f"[providers.{self._label}] needs base_url (an OpenAI-compatible API has "
-                f"no default host): set it, or CATALOGSYNC_{self._label.upper()}_BASE_URL"
+                f"[providers.{self.name}] needs base_url (an OpenAI-compatible API has "
+                "no default host)"
             )
         url = (base if base.endswith("/v1") else base + "/v1") + "/models"
         key = self._settings.api_key
         headers = {"Authorization": f"Bearer {key.reveal()}"} if key is not None else {}
-        return get_bytes(client, self._label, url, headers=headers)
+        return get_bytes(client, self.name, url, headers=headers)
 
     def parse(self, raw: bytes) -> Catalog:
         """Validate a ``/v1/models`` body (envelope or bare list) into a catalog."""
-        data = load_json(self._label, raw)
+        data = load_json(self.name, raw)
         prefix = ""
         if isinstance(data, dict):
             items = data.get("data")
             prefix = "data"
             if items is None:
-                raise PayloadError(self._label, "data", "is required")
+                raise PayloadError(self.name, "data", "is required")
         else:
             items = data
         if not isinstance(items, list):
-            raise PayloadError(self._label, prefix, "must be a list (or an object with data)")
+            raise PayloadError(self.name, prefix, "must be a list (or an object with data)")
         for index, item in enumerate(items):
             self._check(item, f"{prefix}[{index}]")
-        require_unique(self._label, [item["id"] for item in items], prefix, field="id")
+        require_unique(self.name, [item["id"] for item in items], prefix, field="id")
         models = [self._model(item, f"{prefix}[{index}]") for index, item in enumerate(items)]
-        return Catalog(self._label, tuple(models))
+        return Catalog(self.name, tuple(models))
 
     def _check(self, item: object, path: str) -> None:
         if not isinstance(item, dict):
-            raise PayloadError(self._label, path, "must be an object")
+            raise PayloadError(self.name, path, "must be an object")
         ident = item.get("id")
         if not isinstance(ident, str) or not ident.strip():
             message = "is required" if ident is None else "must be a non-empty string"
-            raise PayloadError(self._label, f"{path}.id", message)
+            raise PayloadError(self.name, f"{path}.id", message)
         created = item.get("created")
         if created is not None and (not isinstance(created, int) or isinstance(created, bool)):
             raise PayloadError(
-                self._label, f"{path}.created", "must be a whole number", model_id=ident
+                self.name, f"{path}.created", "must be a whole number", model_id=ident
             )
         owned_by = item.get("owned_by")
         if owned_by is not None and not isinstance(owned_by, str):
-            raise PayloadError(self._label, f"{path}.owned_by", "must be a string", model_id=ident)
+            raise PayloadError(self.name, f"{path}.owned_by", "must be a string", model_id=ident)
 
     def _model(self, item: dict[str, Any], path: str) -> Model:
         ident: str = item["id"]
@@ -151,7 +152,7 @@ class OpenAICompatibleProvider:
         try:
             return Model(model_id=ident, name=ident, prices=prices or (), attributes=attributes)
         except (ValueError, TypeError) as exc:
-            raise PayloadError(self._label, path, str(exc), model_id=ident) from None
+            raise PayloadError(self.name, path, str(exc), model_id=ident) from None
 
     def _prices(self, pricing: object, path: str, ident: str) -> list[Price] | None:
         """The prices of a ``pricing`` object in a shape named above; ``None`` otherwise."""
@@ -173,7 +174,7 @@ class OpenAICompatibleProvider:
                 amount *= MILLION
             prices.append(Price(price_type, "", unit, amount, currency=CURRENCY))
         types = [p.price_type for p in prices]
-        require_unique(self._label, types, path, field="type", what="price", model_id=ident)
+        require_unique(self.name, types, path, field="type", what="price", model_id=ident)
         return prices
 
     def _amount(self, value: object, strings: bool, where: str, ident: str) -> Decimal | None:
@@ -184,14 +185,14 @@ class OpenAICompatibleProvider:
                 number = Decimal(value.strip())
             except InvalidOperation:
                 raise PayloadError(
-                    self._label, where, "must be a decimal number", model_id=ident
+                    self.name, where, "must be a decimal number", model_id=ident
                 ) from None
         elif isinstance(value, int | Decimal) and not isinstance(value, bool):
             number = Decimal(value)
             if strings and number == -1:
                 return None
         else:
-            raise PayloadError(self._label, where, "must be a number", model_id=ident)
+            raise PayloadError(self.name, where, "must be a number", model_id=ident)
         if not number.is_finite() or number < 0:
-            raise PayloadError(self._label, where, "must be a number >= 0", model_id=ident)
+            raise PayloadError(self.name, where, "must be a number >= 0", model_id=ident)
         return number

@@ -203,6 +203,8 @@ def test_a_sequence_of_snapshots_gives_exactly_the_computed_changes(
 ) -> None:
     make, price_points, model_ids = ADAPTERS[provider]
     monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", database_url)
+    # openai_compatible has no default host: a provider only once it is given one.
+    monkeypatch.setenv("CATALOGSYNC_OPENAI_COMPATIBLE_BASE_URL", "https://api.example.test")
     payloads = make(seed=13)
     assert len(payloads) >= 10
     for step, payload in enumerate(payloads):

@@ -192,30 +192,32 @@ def _stored(database_url: str) -> set[tuple[object, ...]]:
     return {(*r[:3], None if r[3] is None else Decimal(str(r[3]))) for r in found}
 
 
-def test_without_a_base_url_it_is_off_and_enabling_it_needs_one(tmp_path):
+def test_without_a_base_url_it_is_no_provider_and_a_section_needs_one(tmp_path):
     from catalogsync.config import load_settings
     from catalogsync.providers import default_base_urls
 
-    off = load_settings(None, {}, default_base_urls()).providers["openai_compatible"]
-    assert (off.enabled, off.base_url) == (False, "")
+    assert "openai_compatible" not in load_settings(None, {}, default_base_urls()).providers
     env = {"CATALOGSYNC_OPENAI_COMPATIBLE_BASE_URL": "https://api.groq.example/openai/"}
     on = load_settings(None, env, default_base_urls()).providers["openai_compatible"]
     assert (on.enabled, on.base_url) == (True, "https://api.groq.example/openai")
     config = tmp_path / "c.toml"
-    config.write_text("[providers.openai_compatible]\nenabled = true\n")
-    with pytest.raises(ConfigError, match=r"\[providers.openai_compatible\]: enabled needs"):
+    config.write_text('[providers.groq]\nadapter = "openai_compatible"\n')
+    with pytest.raises(ConfigError, match="no default base URL"):
         load_settings(config, {}, default_base_urls())
-    config.write_text('[providers.openai_compatible]\nbase_url = "ftp://x"\n')
-    with pytest.raises(ConfigError, match="must be an http"):
-        load_settings(config, {}, default_base_urls())
+    config.write_text(
+        '[providers.groq]\nadapter = "openai_compatible"\nbase_url = "https://api.groq.example"\n'
+        "requires_key = false\n"
+    )
+    groq = load_settings(config, {}, default_base_urls()).providers["groq"]
+    assert (groq.adapter, groq.options) == ("openai_compatible", {"requires_key": False})
 
 
 def test_an_api_without_auth_can_say_it_needs_no_key(make_settings):
-    from catalogsync.providers import key_required
+    from catalogsync.providers.base import needs_key
 
-    assert key_required(OpenAICompatibleProvider(make_settings(FIX)))
+    assert needs_key(OpenAICompatibleProvider(make_settings(FIX)))
     local = OpenAICompatibleProvider(make_settings(FIX, api_key=None, requires_key=False))
-    assert not key_required(local)
+    assert not needs_key(local)
     with pytest.raises(ConfigError, match="requires_key must be true or false"):
         OpenAICompatibleProvider(make_settings(FIX, requires_key="no"))
     with pytest.raises(ConfigError, match="unknown setting"):
