@@ -49,11 +49,21 @@ def serve_catalogs(server: ProviderServer, delay: float = 0.0) -> None:
             server.set_json(endpoint, payload, delay=delay)
 
 
+PLACEHOLDER_URL = "http://127.0.0.1:9"
+"""A base URL nothing listens on, for configurations whose processes get the real one."""
+
+
 def write_config(path: Path, database_url: str, text: str = "", every: str = "1s") -> Path:
-    """A configuration with every provider on ``@every <every>``, plus ``text``."""
+    """A configuration with every provider on ``@every <every>``, plus ``text``.
+
+    An adapter without a default host (``openai_compatible``) gets a placeholder
+    ``base_url``, so that the file loads on its own (an in-process ``status``);
+    ``process_env``'s ``CATALOGSYNC_<NAME>_BASE_URL`` points the processes at the server.
+    """
     schedules = "".join(
         f'[providers.{name}]\nschedule = "@every {every}"\n'
-        for name in provider_classes()
+        + ("" if cls.default_base_url else f'base_url = "{PLACEHOLDER_URL}"\n')
+        for name, cls in provider_classes().items()
         if f"[providers.{name}]" not in text
     )
     path.write_text(f'[database]\nurl = "{database_url}"\n\n{schedules}\n{text}')

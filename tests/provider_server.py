@@ -9,6 +9,10 @@ provider that has a fixture ``tests/fixtures/local_server/<provider>.json``::
                  "endpoint": "auriko_responses"}, ...],
      "catalog": {"auriko_responses": <payload>, ...}}
 
+A fixture's optional ``"base_path"`` (``"/openai-compatible"``) is added to the base URL
+the provider is pointed at, so that two providers asking for the same path
+(``/v1/models``) reach different endpoints.
+
 (``catalog`` is the small catalog ``tests.processes.serve_catalogs`` serves); a test adds
 its own with ``server.route(...)``. Tests set what each endpoint returns
 (``server.set_json(...)``), point ``CATALOGSYNC_<PROVIDER>_BASE_URL`` at ``server.url``
@@ -60,6 +64,12 @@ def provider_routes(provider: str) -> list[Route]:
         Route(r["path"], r["endpoint"], tuple(r.get("query", {}).items()))
         for r in fixture["routes"]
     ]
+
+
+def provider_base_path(provider: str) -> str:
+    """The path the provider's base URL adds on this server (its fixture's ``base_path``)."""
+    fixture = provider_fixture(provider) or {}
+    return str(fixture.get("base_path", ""))
 
 
 @dataclass
@@ -152,6 +162,7 @@ class ProviderServer:
         """The environment that points every registered provider at this server."""
         return {
             f"CATALOGSYNC_{name.upper().replace('-', '_')}_BASE_URL": self.url
+            + provider_base_path(name)
             for name in provider_classes()
         }
 

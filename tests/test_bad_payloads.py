@@ -32,7 +32,7 @@ from tests.factories import (
 )
 from tests.helpers import cli, provider_runs, rows, snapshot, use_local_server
 from tests.processes import PROVIDERS
-from tests.provider_server import ProviderServer
+from tests.provider_server import ProviderServer, provider_fixture
 
 HTML = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
 
@@ -78,6 +78,8 @@ GOOD = {
         },
         "whisper-1": {"input_cost_per_second": 0.0001, "mode": "audio_transcription"},
     },
+    "modelsdev": provider_fixture("modelsdev")["catalog"]["modelsdev"],  # type: ignore[index]
+    "openai_compatible": provider_fixture("openai_compatible")["catalog"]["openai_compatible"],  # type: ignore[index]
 }
 
 
@@ -95,6 +97,8 @@ class Case:
 
     @property
     def provider(self) -> str:
+        if self.endpoint in {"modelsdev", "openai_compatible"}:
+            return self.endpoint
         return self.endpoint.split("_")[0]
 
     def kept(self) -> bytes:
@@ -136,6 +140,19 @@ def _or(*models: dict[str, Any], **envelope: Any) -> bytes:
 
 def _ll(**models: Any) -> bytes:
     return _bytes({**GOOD["litellm"], **models})
+
+
+MD = "modelsdev: invalid payload"
+OC = "openai_compatible: invalid payload"
+
+
+def _md(**providers: Any) -> bytes:
+    return _bytes({**GOOD["modelsdev"], **providers})
+
+
+def _oc(*items: dict[str, Any]) -> bytes:
+    good = GOOD["openai_compatible"]
+    return _bytes({**good, "data": [good["data"][0], *items]})
 
 
 def _res(**fields: Any) -> list[dict[str, Any]]:
@@ -469,6 +486,90 @@ CASES = {
         b"{}",
         ("litellm: refusing a catalog that removes 3 of 3 current models", "--allow-mass-removal"),
         postgres=True,
+    ),
+    # --- models.dev -----------------------------------------------------------------------
+    "modelsdev-not-json": Case("modelsdev", b"Bad Gateway", (MD, "not JSON"), postgres=True),
+    "modelsdev-html-200": Case("modelsdev", HTML, (MD, "not JSON"), "text/html"),
+    "modelsdev-list": Case("modelsdev", b"[]", (MD, "must be an object of providers")),
+    "modelsdev-missing-models": Case(
+        "modelsdev", _md(google={"id": "google"}), (MD, "google.models: is required")
+    ),
+    "modelsdev-models-list": Case(
+        "modelsdev", _md(google={"models": []}), (MD, "google.models: must be an object")
+    ),
+    "modelsdev-model-not-object": Case(
+        "modelsdev",
+        _md(google={"models": {"gemini-2.5-pro": 1}}),
+        (MD, "(model 'google/gemini-2.5-pro')", "must be an object"),
+    ),
+    "modelsdev-string-price": Case(
+        "modelsdev",
+        _md(google={"models": {"g": {"cost": {"input": "1.25"}}}}),
+        (MD, "google.models.g.cost.input: must be a number"),
+        postgres=True,
+    ),
+    "modelsdev-negative-price": Case(
+        "modelsdev",
+        _md(google={"models": {"g": {"cost": {"output": -1}}}}),
+        (MD, "(model 'google/g')", "google.models.g.cost.output: must be >= 0"),
+    ),
+    "modelsdev-tier-without-size": Case(
+        "modelsdev",
+        _md(google={"models": {"g": {"cost": {"tiers": [{"tier": {"type": "context"}}]}}}}),
+        (MD, "cost.tiers[0].tier.size: must be a whole number"),
+    ),
+    "modelsdev-modalities-string": Case(
+        "modelsdev",
+        _md(google={"models": {"g": {"modalities": {"input": "text"}}}}),
+        (MD, "google.models.g.modalities.input: must be a list"),
+    ),
+    "modelsdev-huge-price": Case(
+        "modelsdev",
+        _bytes(GOOD["modelsdev"]).replace(b'"input": 2.5', b'"input": 2.5e99999'),
+        (MD, "out of range"),
+    ),
+    # --- OpenAI-compatible -----------------------------------------------------------------
+    "openai_compatible-not-json": Case("openai_compatible", b"oops", (OC, "not JSON")),
+    "openai_compatible-html-200": Case(
+        "openai_compatible", HTML, (OC, "not JSON"), "text/html", postgres=True
+    ),
+    "openai_compatible-error-object": Case(
+        "openai_compatible", b'{"error": {"message": "bad key"}}', (OC, "data: is required")
+    ),
+    "openai_compatible-data-object": Case(
+        "openai_compatible", _bytes({"object": "list", "data": {}}), (OC, "data: must be a list")
+    ),
+    "openai_compatible-missing-id": Case(
+        "openai_compatible", _oc({"object": "model"}), (OC, "data[1].id: is required")
+    ),
+    "openai_compatible-empty-id": Case(
+        "openai_compatible", _oc({"id": " "}), (OC, "data[1].id: must be a non-empty string")
+    ),
+    "openai_compatible-duplicate-id": Case(
+        "openai_compatible",
+        _oc({"id": "llama-3.3-70b-versatile"}),
+        (OC, "data[1].id: duplicate id 'llama-3.3-70b-versatile'"),
+        postgres=True,
+    ),
+    "openai_compatible-created-string": Case(
+        "openai_compatible",
+        _oc({"id": "m", "created": "1700000000"}),
+        (OC, "(model 'm')", "data[1].created: must be a whole number"),
+    ),
+    "openai_compatible-negative-price": Case(
+        "openai_compatible",
+        _oc({"id": "m", "pricing": {"prompt": "-0.5", "completion": "1"}}),
+        (OC, "data[1].pricing.prompt: must be a number >= 0"),
+    ),
+    "openai_compatible-word-price": Case(
+        "openai_compatible",
+        _oc({"id": "m", "pricing": {"prompt": "free", "completion": "0"}}),
+        (OC, "data[1].pricing.prompt: must be a decimal number"),
+    ),
+    "openai_compatible-boolean-price": Case(
+        "openai_compatible",
+        _oc({"id": "m", "pricing": {"input": True, "output": 1}}),
+        (OC, "data[1].pricing.input: must be a number"),
     ),
 }
 EMPTY_AURIKO = _bytes(auriko_payload())

@@ -306,8 +306,11 @@ def instances_config(tmp_path: Path, database_url: str, alpha_url: str) -> Path:
     """alpha-one: URL in the file, key in ALPHA_ONE_API_KEY; beta_two: URL from the
     environment, key in a file; the registered adapters' own providers disabled."""
     (tmp_path / "beta.key").write_text(api_key("beta_two"))
+    # An adapter without a default host (openai_compatible) is no provider here anyway.
     seeds = "".join(
-        f"[providers.{n}]\nenabled = false\n" for n in provider_classes() if n != "listing"
+        f"[providers.{n}]\nenabled = false\n"
+        for n, url in default_base_urls().items()
+        if n != "listing" and url
     )
     text = (
         f'[database]\nurl = "{database_url}"\n\n{seeds}\n'

@@ -12,7 +12,15 @@ from catalogsync.providers import default_base_urls, get_provider_class, provide
 
 
 def test_the_shipped_providers_are_registered():
-    assert {"audioshake", "akool", "auriko", "litellm", "openrouter"} <= set(provider_classes())
+    assert {
+        "audioshake",
+        "akool",
+        "auriko",
+        "litellm",
+        "openrouter",
+        "modelsdev",
+        "openai_compatible",
+    } <= set(provider_classes())
     assert default_base_urls()["akool"] == "https://openapi.akool.com"
     assert default_base_urls()["openrouter"] == "https://openrouter.ai"
 

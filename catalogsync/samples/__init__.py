@@ -4,6 +4,10 @@ The files under this package are shaped exactly like each provider's API respons
 the adapters' docstrings for the pages they follow); ``sample_transport`` answers the
 requests the adapters' ``fetch`` sends, on any host and without checking keys, so the
 demo needs neither.
+
+``openai_compatible`` has no public host, so the demo, which syncs the providers as
+configured, leaves it out unless it is given a base URL; its sample is served for
+``SAMPLE_OPENAI_COMPATIBLE_URL`` (any other host's ``/v1/models`` is Auriko's).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import httpx
 from catalogsync.codec import JSONValue, dumps_canonical, loads_exact
 
 SAMPLES_DIR = Path(__file__).parent
+SAMPLE_OPENAI_COMPATIBLE_URL = "https://openai-compatible.sample"
 
 _FILES = {
     "audioshake": ("audioshake/models.json",),
@@ -24,6 +29,8 @@ _FILES = {
     "auriko": ("auriko/models.json", "auriko/models_responses.json"),
     "openrouter": ("openrouter/models.json",),
     "litellm": ("litellm/model_prices_and_context_window.json",),
+    "modelsdev": ("modelsdev/api.json",),
+    "openai_compatible": ("openai_compatible/models.json",),
 }
 _LITELLM_PATH = "/BerriAI/litellm/main/model_prices_and_context_window.json"
 
@@ -50,6 +57,10 @@ def _respond(request: httpx.Request) -> httpx.Response:
         return _file("litellm/model_prices_and_context_window.json")
     if path == "/api/open/v4/aigModel/list":
         return _akool(request.url.params.get_list("types[]"))
+    if path == "/api.json":
+        return _file("modelsdev/api.json")
+    if path == "/v1/models" and request.url.host == "openai-compatible.sample":
+        return _file("openai_compatible/models.json")
     if path == "/v1/models":
         endpoint = request.url.params.get("endpoint", "chat_completions")
         if endpoint == "chat_completions":

@@ -11,10 +11,18 @@ from catalogsync.providers.akool import AkoolProvider
 from catalogsync.providers.audioshake import AudioShakeProvider
 from catalogsync.providers.auriko import AurikoProvider
 from catalogsync.providers.litellm import LiteLLMProvider
+from catalogsync.providers.modelsdev import ModelsDevProvider
+from catalogsync.providers.openai_compatible import OpenAICompatibleProvider
 from catalogsync.providers.openrouter import OpenRouterProvider
-from catalogsync.samples import sample_files, sample_transport
+from catalogsync.samples import SAMPLE_OPENAI_COMPATIBLE_URL, sample_files, sample_transport
 
-ADAPTERS = [AudioShakeProvider, AkoolProvider, AurikoProvider, LiteLLMProvider, OpenRouterProvider]
+ADAPTERS = [
+    AudioShakeProvider,
+    AkoolProvider,
+    AurikoProvider,
+    LiteLLMProvider,
+    OpenRouterProvider,
+]  # modelsdev and openai_compatible: below
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda a: a.name)
@@ -123,7 +131,35 @@ def test_akool_without_types_is_refused():
 
 def test_sample_files_exist_and_are_json():
     files = sample_files()
-    assert {"audioshake", "akool", "auriko", "litellm", "openrouter"} <= set(files)
+    assert set(files) == {
+        "audioshake",
+        "akool",
+        "auriko",
+        "litellm",
+        "openrouter",
+        "modelsdev",
+        "openai_compatible",
+    }
     for paths in files.values():
         for path in paths:
             assert loads_exact(path.read_bytes())
+
+
+def test_openai_compatible_sample_is_served_on_its_sample_host(make_settings):
+    settings = make_settings("openai_compatible", base_url=SAMPLE_OPENAI_COMPATIBLE_URL)
+    provider = OpenAICompatibleProvider(settings)
+    with build_client(settings, transport=sample_transport()) as client:
+        catalog = provider.parse(provider.fetch(client))
+    assert len(catalog.models) >= 8
+    assert sum(bool(m.prices) for m in catalog.models) >= 4  # both pricing shapes
+    assert any(not m.prices for m in catalog.models)  # and unpriced models
+
+
+def test_modelsdev_sample_has_tiers_and_an_unpriced_model(make_settings):
+    settings = make_settings("modelsdev", api_key=None)
+    provider = ModelsDevProvider(settings)
+    with build_client(settings, transport=sample_transport()) as client:
+        catalog = provider.parse(provider.fetch(client))
+    tiers = {p.tier for m in catalog.models for p in m.prices}
+    assert tiers == {"", "input_tokens>200000"}
+    assert catalog.by_id()["ollama-cloud/gpt-oss:120b"].prices == ()
