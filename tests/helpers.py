@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -116,3 +119,28 @@ def sqlite_write_locked(path: str | Path) -> bool:
         return True
     finally:
         probe.close()
+
+
+@contextmanager
+def installed_adapter(site: Path, name: str, entry_point: str) -> Iterator[Path]:
+    """Install an adapter in ``site`` as pip would: a ``NAME_catalogsync-0.dist-info`` whose
+    ``entry_points.txt`` declares ``entry_point`` (``"name = module:Class"``) in the
+    ``catalogsync.providers`` group. This process sees it while inside (the registry is
+    read again); yield ``site``, for a subprocess's ``PYTHONPATH``."""
+    from catalogsync.providers import provider_classes
+
+    dist = site / f"{name}_catalogsync-0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}-catalogsync\nVersion: 0\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        f"[catalogsync.providers]\n{entry_point}\n", encoding="utf-8"
+    )
+    sys.path.insert(0, str(site))
+    provider_classes.cache_clear()
+    try:
+        yield site
+    finally:
+        sys.path.remove(str(site))
+        provider_classes.cache_clear()

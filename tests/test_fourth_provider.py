@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +29,7 @@ from catalogsync.errors import PayloadError, PermanentProviderError
 from catalogsync.present.output import dumps_json
 from catalogsync.providers import provider_classes
 from tests.api_keys import KEYS
-from tests.helpers import rows
+from tests.helpers import installed_adapter, rows
 from tests.processes import process_env, spawn_processes
 from tests.secret_scan import database_leaks, leaked_keys
 
@@ -98,19 +97,9 @@ spawn = pytest.fixture(spawn_processes)
 @pytest.fixture
 def tiny_installed(tmp_path: Path) -> Iterator[Path]:
     """Install ``TinyProvider`` as pip would; yield the directory to put on the path."""
-    site = tmp_path / "site-packages"
-    dist = site / "tiny_catalogsync-0.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: tiny-catalogsync\nVersion: 0\n")
-    (dist / "entry_points.txt").write_text(f"[catalogsync.providers]\n{ENTRY_POINT}\n")
     # This process sees it too, so the shared helpers (keys, server, environment) do.
-    sys.path.insert(0, str(site))
-    provider_classes.cache_clear()
-    try:
+    with installed_adapter(tmp_path / "site-packages", "tiny", ENTRY_POINT) as site:
         yield site
-    finally:
-        sys.path.remove(str(site))
-        provider_classes.cache_clear()
 
 
 def test_a_fourth_provider_syncs_end_to_end_through_the_cli(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -29,10 +28,10 @@ from catalogsync.catalog import Catalog, Model
 from catalogsync.config import ProviderSettings, Settings, load_settings
 from catalogsync.errors import ConfigError, PayloadError
 from catalogsync.locks import provider_lock
-from catalogsync.providers import build_provider, default_base_urls, provider_classes
+from catalogsync.providers import build_provider, default_base_urls
 from catalogsync.providers.base import load_json, reject_unknown_options
 from tests.api_keys import FILE_KEY, api_key, instance_keys
-from tests.helpers import cli, rows
+from tests.helpers import cli, installed_adapter, rows
 from tests.processes import spawn_processes, wait_until
 from tests.provider_server import ProviderServer
 from tests.secret_scan import database_leaks, leaked_keys
@@ -92,18 +91,8 @@ def models_list(*ids: str) -> dict:
 @pytest.fixture
 def listing_installed(tmp_path: Path) -> Iterator[Path]:
     """Install ``ListingProvider`` as pip would; yield the directory to put on the path."""
-    site = tmp_path / "site-packages"
-    dist = site / "listing_catalogsync-0.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: listing-catalogsync\nVersion: 0\n")
-    (dist / "entry_points.txt").write_text(f"[catalogsync.providers]\n{ENTRY_POINT}\n")
-    sys.path.insert(0, str(site))
-    provider_classes.cache_clear()
-    try:
+    with installed_adapter(tmp_path / "site-packages", "listing", ENTRY_POINT) as site:
         yield site
-    finally:
-        sys.path.remove(str(site))
-        provider_classes.cache_clear()
 
 
 def load(tmp_path: Path, text: str, environ: dict[str, str] | None = None, adapters=None):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -24,9 +23,8 @@ from catalogsync.config import ProviderSettings
 from catalogsync.db.session import make_engine
 from catalogsync.errors import PayloadError
 from catalogsync.present.output import dumps_json
-from catalogsync.providers import provider_classes
 from catalogsync.providers.base import load_json
-from tests.helpers import rows, use_local_server
+from tests.helpers import installed_adapter, rows, use_local_server
 
 if TYPE_CHECKING:
     import httpx
@@ -82,21 +80,10 @@ class PointsProvider:
 @pytest.fixture
 def points(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The ``points`` adapter installed for this process; the database in the environment."""
-    site = tmp_path / "site-packages"
-    dist = site / "points_catalogsync-0.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: points-catalogsync\nVersion: 0\n")
-    (dist / "entry_points.txt").write_text(
-        "[catalogsync.providers]\npoints = tests.test_price_dimensions:PointsProvider\n"
-    )
-    sys.path.insert(0, str(site))
-    provider_classes.cache_clear()
     monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", database_url)
-    try:
+    entry = "points = tests.test_price_dimensions:PointsProvider"
+    with installed_adapter(tmp_path / "site-packages", "points", entry):
         yield
-    finally:
-        sys.path.remove(str(site))
-        provider_classes.cache_clear()
 
 
 def point(
