@@ -453,3 +453,48 @@ def test_import_takes_an_instance_name(database_url, engine, listing_installed, 
     (outcome,) = json.loads(out)
     assert outcome["error"] == "alpha-one: invalid payload: data: not a list of models"
     assert rows(engine, "SELECT slug FROM providers") == [("alpha-one",)]
+
+
+def test_two_openai_compatible_instances_sync_side_by_side(
+    database_url, engine, two_servers, tmp_path, monkeypatch
+):
+    """Issue 13's must-show 2 with the shipped adapter: ``groq`` and ``together`` are
+    ``openai_compatible`` instances with their own hosts and keys."""
+    alpha, beta = two_servers
+    others = "".join(
+        f"[providers.{n}]\nenabled = false\n" for n, url in default_base_urls().items() if url
+    )
+    config = tmp_path / "catalogsync.toml"
+    config.write_text(
+        f'[database]\nurl = "{database_url}"\n\n{others}\n'
+        f'[providers.groq]\nadapter = "openai_compatible"\nbase_url = "{alpha.url}"\n\n'
+        f'[providers.together]\nadapter = "openai_compatible"\nbase_url = "{beta.url}/openai"\n'
+    )
+    for name, value in {**instance_keys("groq"), **instance_keys("together")}.items():
+        monkeypatch.setenv(name, value)
+    code, out = cli("--config", str(config), "sync", "--format", "json")
+    assert code == 0, out
+    assert {o["provider"]: (o["status"], o["model_count"]) for o in json.loads(out)} == {
+        "groq": ("succeeded", 3),
+        "together": ("succeeded", 1),
+    }
+    groq_key, together_key = api_key("groq"), api_key("together")
+    assert {(r.path, r.headers.get("Authorization")) for r in alpha.requests} == {
+        ("/v1/models", f"Bearer {groq_key}")
+    }
+    assert {(r.path, r.headers.get("Authorization")) for r in beta.requests} == {
+        ("/openai/v1/models", f"Bearer {together_key}")
+    }
+    assert together_key not in repr(alpha.requests)
+    assert groq_key not in repr(beta.requests)
+    assert current_models(engine) == {
+        ("groq", "gemma"),
+        ("groq", "llama-3"),
+        ("groq", "mixtral"),
+        ("together", "qwen-2"),
+    }
+    code, out = cli("--config", str(config), "status", "--format", "json")
+    assert code == 0, out
+    status = {s["provider"]: s["model_count"] for s in json.loads(out)}
+    assert (status["groq"], status["together"]) == (3, 1)
+    assert "openai_compatible" not in status
