@@ -5,6 +5,9 @@ initial ``catalogsync import`` of a generated file and an identical re-import (w
 parses again: the bytes differ, the content does not), each sequence in a fresh database,
 the median of ``--repeat`` runs. Sources:
 
+- ``openrouter``: a 400-model ``GET /api/v1/models`` body (per-token decimal strings with
+  many decimals, the optional pricing keys on some models, long-context and time-window
+  overrides, a variable router every hundred models); identical: the models reordered.
 - ``litellm``: a 3,000-model ``model_prices_and_context_window.json`` shaped like the real
   file (``sample_spec``, a top-level scalar, 5-25 cost keys per model among them tiers,
   service tiers, a search-context object and unknown names, floats such as ``2.5e-06``);
@@ -13,7 +16,7 @@ the median of ``--repeat`` runs. Sources:
 Run by hand, not in CI::
 
     CATALOGSYNC_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
-        .venv/bin/python -m benchmarks.sources --sources litellm
+        .venv/bin/python -m benchmarks.sources --sources litellm openrouter
 """
 
 from __future__ import annotations
@@ -113,21 +116,91 @@ def respelled(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-SOURCES: dict[str, tuple[str, Callable[[int], dict[str, Any]], int]] = {
-    # name: (adapter, generator, default size)
-    "litellm": ("litellm", litellm_file, 3000),
+OPENROUTER_TOKEN_KEYS = [
+    "input_cache_read",
+    "input_cache_write",
+    "input_cache_write_1h",
+    "internal_reasoning",
+    "audio",
+    "image_token",
+]
+
+
+def _per_token(rng: random.Random) -> str:
+    """A per-token price as OpenRouter writes it: a decimal string with many decimals."""
+    return f"{rng.randint(1, 9999) * 10 ** -rng.randint(9, 12):.12f}".rstrip("0")
+
+
+def openrouter_list(models: int, seed: int = 1) -> dict[str, Any]:
+    """A ``GET /api/v1/models`` body of ``models`` models shaped like OpenRouter's: every
+    pricing key on some models, long-context and time-window overrides, variable routers."""
+    rng = random.Random(seed)
+    data = []
+    for number in range(models):
+        pricing: dict[str, Any] = {"prompt": _per_token(rng), "completion": _per_token(rng)}
+        for key in rng.sample(OPENROUTER_TOKEN_KEYS, rng.randint(0, 4)):
+            pricing[key] = _per_token(rng)
+        if rng.random() < 0.2:
+            pricing.update(request="0", image="0.0048", web_search="0.01")
+        if rng.random() < 0.15:
+            pricing["overrides"] = [
+                {"min_prompt_tokens": 200000, "prompt": _per_token(rng)},
+                {"utc_start": 1000, "utc_end": 100, "completion": _per_token(rng)},
+            ]
+        if number % 100 == 0:
+            pricing.update(prompt="-1", completion="-1")  # a router: variable
+        data.append(
+            {
+                "id": f"vendor{number % 40}/model-{number:04d}",
+                "canonical_slug": f"vendor{number % 40}/model-{number:04d}-20260101",
+                "name": f"Model {number}",
+                "created": 1760000000 + number,
+                "description": "A model. " * rng.randint(5, 40),
+                "context_length": rng.choice([8192, 131072, 1048576]),
+                "architecture": {
+                    "modality": "text+image->text",
+                    "input_modalities": ["text", "image"][: rng.randint(1, 2)],
+                    "output_modalities": ["text"],
+                    "tokenizer": "Other",
+                    "instruct_type": None,
+                },
+                "pricing": pricing,
+                "top_provider": {
+                    "context_length": 131072,
+                    "max_completion_tokens": 16384,
+                    "is_moderated": False,
+                },
+                "per_request_limits": None,
+                "supported_parameters": ["max_tokens", "temperature", "tools"],
+            }
+        )
+    return {"data": data}
+
+
+def respelled_list(document: dict[str, Any]) -> dict[str, Any]:
+    """The same models in another order, each with its keys reversed."""
+    return {"data": [dict(reversed(m.items())) for m in reversed(document["data"])]}
+
+
+SOURCES: dict[
+    str,
+    tuple[str, Callable[[int], dict[str, Any]], Callable[[dict[str, Any]], dict[str, Any]], int],
+] = {
+    # name: (adapter, generator, the same content in other bytes, default size)
+    "litellm": ("litellm", litellm_file, respelled, 3000),
+    "openrouter": ("openrouter", openrouter_list, respelled_list, 400),
 }
 
 
 def run_source(
     source: str, database: str, size: int, directory: Path, repeat: int, timeout: float
 ) -> dict[str, tuple[float | None, float | None]]:
-    adapter, generate, _ = SOURCES[source]
+    adapter, generate, respell, _ = SOURCES[source]
     document = generate(size)
     files = {"initial": directory / f"{source}-initial.json"}
     files["identical"] = directory / f"{source}-identical.json"
     files["initial"].write_text(json.dumps(document, indent=4))
-    files["identical"].write_text(json.dumps(respelled(document), indent=4))
+    files["identical"].write_text(json.dumps(respell(document), indent=4))
     samples: dict[str, list[tuple[float | None, float | None]]] = {o: [] for o in files}
     for run in range(1, repeat + 1):
         with scratch_database(database, directory) as url:
@@ -161,7 +234,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         results = []
         for source in args.sources:
-            size = args.size or SOURCES[source][2]
+            size = args.size or SOURCES[source][3]
             for database in args.databases:
                 medians = run_source(source, database, size, Path(tmp), args.repeat, args.timeout)
                 results += [(source, database, size, op, *m) for op, m in medians.items()]
