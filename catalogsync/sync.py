@@ -41,7 +41,7 @@ from catalogsync.errors import (
 from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context, set_log_context
 from catalogsync.payloads import Secret, payload_hash, redact, redact_bytes
-from catalogsync.providers import Provider, build_provider
+from catalogsync.providers import Provider, build_provider, import_settings
 from catalogsync.providers.base import needs_key
 from catalogsync.results import SyncOutcome
 from catalogsync.runs import (
@@ -270,7 +270,7 @@ def import_payload(
     Unlike a sync, an import asked for by hand waits for a sync of the provider in progress
     elsewhere, and fails rather than being skipped if that takes too long.
     """
-    adapter = build_provider(settings.provider(name))
+    adapter = build_provider(import_settings(settings, name))
     policy = SyncPolicy(
         settings.max_removal_fraction, allow_mass_removal, "import", settings.secrets()
     )

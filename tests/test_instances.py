@@ -445,14 +445,15 @@ def test_import_takes_an_instance_name(database_url, engine, listing_installed, 
     code, out = cli("--config", str(config), "import", "alpha-one", str(saved), "--format", "json")
     assert code == 0, out
     assert current_models(engine) == {("alpha-one", "llama-3")}
-    # The adapter's name is no provider here: no section, no base URL.
-    assert cli("--config", str(config), "import", "listing", str(saved))[0] == 2
+    # The adapter's own name is no provider here (no section, no base URL), but an import
+    # fetches nothing: a saved response is stored under the adapter's name.
+    assert cli("--config", str(config), "import", "listing", str(saved))[0] == 0
     saved.write_text("[]")
     code, out = cli("--config", str(config), "import", "alpha-one", str(saved), "--format", "json")
     assert code == 1
     (outcome,) = json.loads(out)
     assert outcome["error"] == "alpha-one: invalid payload: data: not a list of models"
-    assert rows(engine, "SELECT slug FROM providers") == [("alpha-one",)]
+    assert sorted(rows(engine, "SELECT slug FROM providers")) == [("alpha-one",), ("listing",)]
 
 
 def test_two_openai_compatible_instances_sync_side_by_side(
@@ -498,3 +499,26 @@ def test_two_openai_compatible_instances_sync_side_by_side(
     status = {s["provider"]: s["model_count"] for s in json.loads(out)}
     assert (status["groq"], status["together"]) == (3, 1)
     assert "openai_compatible" not in status
+
+
+def test_an_adapter_without_a_host_imports_a_saved_response_under_its_own_name(
+    database_url, tmp_path, monkeypatch
+):
+    """``import openai_compatible FILE`` backfills a saved ``/v1/models`` body although no
+    base URL is configured: an import fetches nothing."""
+    monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", database_url)
+    saved = tmp_path / "models.json"
+    saved.write_text(json.dumps(models_list("llama-3", "qwen-2")))
+    code, out = cli("import", "openai_compatible", str(saved), "--format", "json")
+    assert code == 0, out
+    [outcome] = json.loads(out)
+    assert (outcome["provider"], outcome["status"], outcome["model_count"]) == (
+        "openai_compatible",
+        "succeeded",
+        2,
+    )
+    code, out = cli("versions", "--format", "json")
+    assert [(v["provider"], v["version"]) for v in json.loads(out)] == [("openai_compatible", 1)]
+    # A name that is neither a provider nor an installed adapter is still refused.
+    code, _ = cli("import", "no-such-adapter", str(saved))
+    assert code == 2

@@ -20,7 +20,7 @@ from catalogsync.errors import ConfigError
 from catalogsync.providers.base import Provider, ProviderClass, needs_key
 
 if TYPE_CHECKING:
-    from catalogsync.config import ProviderSettings
+    from catalogsync.config import ProviderSettings, Settings
 
 ENTRY_POINT_GROUP = "catalogsync.providers"
 
@@ -60,6 +60,18 @@ def get_provider_class(name: str) -> ProviderClass:
         ) from None
 
 
+def import_settings(settings: Settings, name: str) -> ProviderSettings:
+    """The settings an import of ``name`` uses: the configured provider's, or, for an
+    installed adapter that is no provider here (one without a default host, never given
+    one, such as ``openai_compatible``), the adapter's own with no base URL: an import
+    fetches nothing, so a saved response can be backfilled under the adapter's name."""
+    from catalogsync.config import ProviderSettings
+
+    if name not in settings.providers and name in provider_classes():
+        return ProviderSettings(name=name, base_url="")
+    return settings.provider(name)
+
+
 def build_provider(settings: ProviderSettings) -> Provider:
     """The adapter object of one provider instance: ``settings.adapter``'s class, built
     with the instance's settings and named after the instance.
@@ -87,6 +99,7 @@ __all__ = [
     "build_provider",
     "default_base_urls",
     "get_provider_class",
+    "import_settings",
     "needs_key",
     "provider_classes",
 ]
