@@ -457,7 +457,7 @@ def test_import_takes_an_instance_name(database_url, engine, listing_installed, 
 
 
 def test_two_openai_compatible_instances_sync_side_by_side(
-    database_url, engine, two_servers, tmp_path, monkeypatch
+    database_url, engine, two_servers, tmp_path, monkeypatch, spawn
 ):
     """Issue 13's must-show 2 with the shipped adapter: ``groq`` and ``together`` are
     ``openai_compatible`` instances with their own hosts and keys."""
@@ -468,8 +468,10 @@ def test_two_openai_compatible_instances_sync_side_by_side(
     config = tmp_path / "catalogsync.toml"
     config.write_text(
         f'[database]\nurl = "{database_url}"\n\n{others}\n'
-        f'[providers.groq]\nadapter = "openai_compatible"\nbase_url = "{alpha.url}"\n\n'
+        f'[providers.groq]\nadapter = "openai_compatible"\nbase_url = "{alpha.url}"\n'
+        'schedule = "@every 1s"\n\n'
         f'[providers.together]\nadapter = "openai_compatible"\nbase_url = "{beta.url}/openai"\n'
+        'schedule = "@every 1s"\n'
     )
     for name, value in {**instance_keys("groq"), **instance_keys("together")}.items():
         monkeypatch.setenv(name, value)
@@ -499,6 +501,34 @@ def test_two_openai_compatible_instances_sync_side_by_side(
     status = {s["provider"]: s["model_count"] for s in json.loads(out)}
     assert (status["groq"], status["together"]) == (3, 1)
     assert "openai_compatible" not in status
+
+    # The daemon's metrics name both instances.
+    alpha.set_json("models", models_list("llama-3", "mixtral"))
+    daemon = spawn(
+        "daemon",
+        "--config",
+        str(config),
+        "--metrics-port",
+        "0",
+        "--metrics-host",
+        "127.0.0.1",
+        env={**os.environ},
+    )
+    samples = wait_until(
+        lambda: (
+            (found := metric_values(daemon))
+            and found.get('catalogsync_models{provider="groq"}') == 2
+            and found
+        ),
+        20,
+        "groq's new model count in the metrics",
+        daemon,
+    )
+    assert samples['catalogsync_models{provider="together"}'] == 1
+    assert not [name for name in samples if 'provider="openai_compatible"' in name]
+    code, _ = daemon.stop()
+    assert code == 0, daemon.describe()
+    assert leaked_keys(daemon.stdout + daemon.stderr) == []
 
 
 def test_an_adapter_without_a_host_imports_a_saved_response_under_its_own_name(
