@@ -144,3 +144,15 @@ def installed_adapter(site: Path, name: str, entry_point: str) -> Iterator[Path]
     finally:
         sys.path.remove(str(site))
         provider_classes.cache_clear()
+
+
+def metric_values(url: str) -> dict[str, float]:
+    """``'name{labels}' -> value`` of every sample a Prometheus endpoint serves."""
+    import httpx
+
+    samples = {}
+    for line in httpx.get(url, timeout=5).text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    return samples

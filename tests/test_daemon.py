@@ -12,7 +12,6 @@ import re
 import signal
 from itertools import pairwise
 
-import httpx
 import pytest
 
 from catalogsync.cli import main
@@ -24,7 +23,7 @@ from catalogsync.providers.base import needs_key
 from catalogsync.scheduler import runnable_providers
 from tests.api_keys import KEYS
 from tests.factories import akool_model, akool_payload, audioshake_model, audioshake_payload
-from tests.helpers import count, rows
+from tests.helpers import count, metric_values, rows
 from tests.processes import (
     PROVIDERS,
     finished_ok,
@@ -57,17 +56,6 @@ def served(provider_server):
 def metrics_url(process) -> str | None:
     found = re.search(r"serving metrics at (http://\S+/metrics)", process.stderr)
     return found.group(1) if found else None
-
-
-def metric_values(url: str) -> dict[str, float]:
-    """``'name{labels}' -> value`` of every sample the endpoint serves."""
-    text = httpx.get(url, timeout=5).text
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            samples[name] = float(value)
-    return samples
 
 
 def status_json(*argv: str) -> tuple[int, dict[str, dict]]:

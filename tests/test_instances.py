@@ -30,6 +30,7 @@ from catalogsync.errors import ConfigError, PayloadError
 from catalogsync.locks import provider_lock
 from catalogsync.providers import build_provider, default_base_urls
 from catalogsync.providers.base import load_json, reject_unknown_options
+from tests import helpers
 from tests.api_keys import FILE_KEY, api_key, instance_keys
 from tests.helpers import cli, installed_adapter, rows
 from tests.processes import spawn_processes, wait_until
@@ -76,12 +77,11 @@ class ListingProvider:
 
 
 def metric_values(process) -> dict[str, float] | None:
-    """``'name{labels}' -> value`` of the daemon's ``/metrics`` (as in tests/test_daemon.py)."""
+    """``'name{labels}' -> value`` of the daemon's ``/metrics``, once it says where they are."""
     found = re.search(r"serving metrics at (http://\S+/metrics)", process.stderr)
     if not found:
         return None
-    lines = httpx.get(found.group(1), timeout=5).text.splitlines()
-    return {n: float(v) for n, v in (x.rsplit(" ", 1) for x in lines if x and x[0] != "#")}
+    return helpers.metric_values(found.group(1))
 
 
 def models_list(*ids: str) -> dict:
