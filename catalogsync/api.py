@@ -19,16 +19,18 @@ load on first use, which keeps every command's start-up light.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from catalogsync.db.session import make_engine, reading
-from catalogsync.errors import ConfigError, DatabaseAccessError, NotFoundError
+from catalogsync.database import Database as Database
+from catalogsync.database import check_schema as check_schema
+from catalogsync.database import database_boundary as _database_boundary
+from catalogsync.database import open_database as open_database
+from catalogsync.database import upgrade_database as upgrade_database
+from catalogsync.db.session import reading
+from catalogsync.errors import ConfigError, NotFoundError
 from catalogsync.reads.catalogs import changed_model_ids, load_catalog
 from catalogsync.reads.versions import VersionRow, list_versions, table_counts, version_as_of
 from catalogsync.results import (
@@ -38,7 +40,6 @@ from catalogsync.results import (
     RebuildReport,
     RunDetail,
     RunList,
-    SchemaUpgrade,
     StatusReport,
     SyncReport,
     VersionDiff,
@@ -47,71 +48,13 @@ from catalogsync.results import (
 
 if TYPE_CHECKING:
     import httpx
-    from sqlalchemy import Engine
 
     from catalogsync.config import Settings
 
 DEMO_DATABASE_URL = "sqlite:///catalogsync-demo.db"
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
 FUTURE_TOLERANCE = timedelta(minutes=5)
 """How far ahead of this machine's clock an import may be dated (clocks drift)."""
-
-
-def _database_boundary(function: Callable[P, R]) -> Callable[P, R]:
-    """Raise ``DatabaseAccessError`` for any SQLAlchemy error ``function`` lets through."""
-
-    @functools.wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return function(*args, **kwargs)
-        except SQLAlchemyError as exc:
-            raise DatabaseAccessError(exc) from exc
-
-    return wrapper
-
-
-class Database:
-    """An open database: an engine, whose connections are made as they are needed."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @property
-    def url(self) -> str:
-        """The database URL, password hidden."""
-        return self.engine.url.render_as_string(hide_password=True)
-
-    @_database_boundary
-    def close(self) -> None:
-        """Release the database connections."""
-        self.engine.dispose()
-
-
-@_database_boundary
-def open_database(url: str) -> Database:
-    """The database at ``url`` (SQLAlchemy form; ``postgresql://`` means psycopg 3)."""
-    return Database(make_engine(url))
-
-
-@_database_boundary
-def upgrade_database(db: Database) -> SchemaUpgrade:
-    """Create or migrate the schema to the newest revision."""
-    from catalogsync.db.migrate import upgrade
-
-    before, after = upgrade(db.engine)
-    return SchemaUpgrade(db.url, before, after)
-
-
-@_database_boundary
-def check_schema(db: Database) -> None:
-    """Raise ``SchemaNotReadyError`` unless the schema is the one this release needs."""
-    from catalogsync.db.migrate import require_current_schema
-
-    require_current_schema(db.engine)
 
 
 def installed_provider(settings: Settings, name: str | None) -> str | None:
