@@ -137,3 +137,14 @@ def test_an_empty_chart_still_draws_its_axes() -> None:
     root = _svg(step_chart([], start=NOW, end=NOW))
     assert root.attrib["class"] == "chart"
     assert list(root.iter(f"{SVG}line"))
+
+
+def test_time_labels_stay_inside_the_picture() -> None:
+    start = NOW - timedelta(hours=5)
+    root = _svg(step_chart([Series("x", [(start, Decimal("1"))])], start=start, end=NOW, width=320))
+    for label in root.iter(f"{SVG}text"):
+        if re.fullmatch(r"\d\d-\d\d \d\d:00", label.text or ""):
+            x, width = float(label.attrib["x"]), 6.6 * len(label.text or "")
+            anchor = label.attrib["text-anchor"]
+            left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+            assert 0 <= left and left + width <= 320, (label.text, anchor, x)

@@ -182,11 +182,12 @@ def step_chart(
             f'<text x="{left - 6:.1f}" y="{ty + 4:.1f}" text-anchor="end">{text}</text>'
         )
     for at, text in time_ticks(start, end, max(2, int(plot_w // 110))):
-        tx = x(at)
+        tx, half = x(at), FONT_WIDTH * len(text) / 2
+        anchor = "end" if tx + half > width else "start" if tx - half < 0 else "middle"
         parts.append(
             f'<line x1="{tx:.1f}" y1="{bottom_y:.1f}" x2="{tx:.1f}" y2="{bottom_y + 4:.1f}" '
             f'stroke="#999"/><text x="{tx:.1f}" y="{bottom_y + 17:.1f}" '
-            f'text-anchor="middle">{escape(text)}</text>'
+            f'text-anchor="{anchor}">{escape(text)}</text>'
         )
     parts.append(
         f'<line x1="{left:.1f}" y1="{bottom_y:.1f}" x2="{width - right:.1f}" '
