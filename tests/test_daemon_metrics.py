@@ -141,7 +141,8 @@ def test_daemon_on_a_busy_port_keeps_syncing_then_serves_metrics_and_health(
     finally:
         holder.close()
     url = f"http://127.0.0.1:{port}/metrics"
-    wait_until(lambda: f"serving metrics at {url}" in daemon.stderr, 20, "the bind", daemon)
+    # Retries back off (1, 2, 5, 10, 30 s...): on a slow machine the bind may take a while.
+    wait_until(lambda: f"serving metrics at {url}" in daemon.stderr, 65, "the bind", daemon)
     health = get(f"http://127.0.0.1:{port}/healthz")
     assert (health.status_code, health.text) == (200, "ok\n")
 
