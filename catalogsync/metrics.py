@@ -1,45 +1,76 @@
 """Prometheus metrics of the daemon, served at ``/metrics`` with ``daemon --metrics-port``.
 
+Named after Prometheus' naming guidelines: base units as suffixes (``_seconds``),
+counters ending in ``_total``, one metric per meaning with labels for the rest.
+
+- ``catalogsync_build_info{version,python}`` (gauge, always 1): what is running;
 - ``catalogsync_last_success_timestamp_seconds{provider}`` (gauge): Unix time of the last
   successful sync (0: never);
 - ``catalogsync_last_sync_duration_seconds{provider}`` (gauge): how long this process's
   last sync of the provider took;
+- ``catalogsync_sync_duration_seconds{provider}`` (histogram): how long this process's
+  syncs took (``_bucket``, ``_sum``, ``_count``), skipped ones not counted;
 - ``catalogsync_models{provider}`` (gauge): models in the newest stored catalog version;
 - ``catalogsync_price_changes_total{provider}`` (counter): price points added, changed or
   removed by this process's syncs;
 - ``catalogsync_sync_failures_total{provider}`` (counter): failed syncs, and sync jobs
   that could not run, in this process;
 - ``catalogsync_syncs_total{provider,status}`` (counter): sync attempts by outcome
-  (``succeeded``, ``unchanged``, ``failed``, ``skipped``).
+  (``succeeded``, ``unchanged``, ``failed``, ``skipped``);
+- the standard ``process_*`` (CPU, resident memory, open files, start time),
+  ``python_info`` and ``python_gc_*`` series.
 
 The last-success time and the model count are read from the database after every sync
 attempt, so every replica reports the same, whichever did the work (a replica that
-skipped because another held the lock still reports the fresh success). The counters
-and the duration describe this process only, as Prometheus counters do. The metrics
-live in a registry of their own, not the process-global one.
+skipped because another held the lock still reports the fresh success). The counters,
+the histogram and the last duration describe this process only, as Prometheus counters
+do. The metrics live in a registry of their own, not the process-global one. Counters
+carry no ``_created`` series: ``process_start_time_seconds`` says when they started.
 """
 
 from __future__ import annotations
 
-import threading
+import platform
 from collections.abc import Sequence
-from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+import prometheus_client
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 
-from catalogsync.errors import ConfigError
+from catalogsync import __version__
 from catalogsync.reads.status import ProviderStatus
 from catalogsync.results import SyncOutcome
 
 OUTCOMES = ("succeeded", "unchanged", "failed", "skipped")
+DURATION_BUCKETS = (0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900)
+"""Seconds: a small catalog takes well under a second, OpenRouter with endpoints minutes."""
 
 
 class SyncMetrics:
     """The daemon's metrics, one labelled series per provider."""
 
     def __init__(self, providers: Sequence[str]) -> None:
+        # `_created` series double every counter's series for a value that
+        # process_start_time_seconds already gives; this process serves one registry.
+        prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
         labels = ["provider"]
+        Gauge(
+            "catalogsync_build_info",
+            "The running catalogsync: its version and Python's (always 1).",
+            ["version", "python"],
+            registry=self.registry,
+        ).labels(__version__, platform.python_version()).set(1)
         self.last_success = Gauge(
             "catalogsync_last_success_timestamp_seconds",
             "Unix time of the provider's last successful sync (0: never).",
@@ -50,6 +81,13 @@ class SyncMetrics:
             "catalogsync_last_sync_duration_seconds",
             "Duration of this process's last sync of the provider.",
             labels,
+            registry=self.registry,
+        )
+        self.durations = Histogram(
+            "catalogsync_sync_duration_seconds",
+            "Durations of this process's syncs of the provider (skipped ones not counted).",
+            labels,
+            buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
         self.models = Gauge(
@@ -81,6 +119,7 @@ class SyncMetrics:
         for provider in providers:
             self.last_success.labels(provider).set(0)
             self.models.labels(provider).set(0)
+            self.durations.labels(provider)
             self.price_changes.labels(provider)
             self.failures.labels(provider)
             for status in OUTCOMES:
@@ -93,6 +132,7 @@ class SyncMetrics:
         if outcome.status == "skipped":
             return
         self.last_duration.labels(provider).set(outcome.seconds)
+        self.durations.labels(provider).observe(outcome.seconds)
         if outcome.status == "failed":
             self.failures.labels(provider).inc()
         else:
@@ -109,31 +149,3 @@ class SyncMetrics:
             self.last_success.labels(status.provider).set(status.last_success_at.timestamp())
         if status.model_count is not None:
             self.models.labels(status.provider).set(status.model_count)
-
-
-class MetricsServer:
-    """The ``/metrics`` endpoint, served from a thread of its own."""
-
-    def __init__(self, metrics: SyncMetrics, port: int, host: str) -> None:
-        try:
-            self._server, self._thread = start_http_server(
-                port, addr=host, registry=metrics.registry
-            )
-        except OSError as exc:
-            raise ConfigError(f"cannot serve metrics on {host}:{port}: {exc.strerror}") from None
-        self.host = host
-        self.port = int(self._server.server_port)
-
-    @property
-    def url(self) -> str:
-        """Where the metrics are served."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/metrics"
-
-    def close(self) -> None:
-        """Stop serving."""
-        server: WSGIServer = self._server
-        server.shutdown()
-        server.server_close()
-        thread: threading.Thread = self._thread
-        thread.join(timeout=5)

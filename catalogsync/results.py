@@ -193,3 +193,23 @@ class DemoResult:
     counts: Mapping[str, int]
     catalogs: Sequence[Catalog]
     url: str  # password hidden
+
+
+@dataclass(frozen=True)
+class PrunedProvider:
+    """What ``runs prune`` did (or would do) to one provider's runs."""
+
+    provider: str
+    status: str  # pruned | would prune | skipped (its lock was held)
+    runs_deleted: int = 0
+    runs_kept: int = 0  # older than the cutoff, kept: they produced a version, or are latest
+    payloads_deleted: int = 0  # failed payloads no run points at any more
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    """``runs prune``: runs started before ``cutoff`` deleted, per provider."""
+
+    cutoff: datetime
+    dry_run: bool
+    providers: Sequence[PrunedProvider]

@@ -6,6 +6,7 @@ killed sync still leaves a record of the attempt and why it ended.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from catalogsync.payloads import ENCODING, compress
 
 PROVIDERS: Table = t.providers
 RUNS: Table = t.sync_runs
+PAYLOADS: Table = t.failed_payloads
 ERROR_LIMIT = 4000  # characters of an error message kept in sync_runs.error
 
 
@@ -86,8 +88,10 @@ def finish_run(
     counts: RunCounts | None = None,
     raw: bytes | None = None,
 ) -> None:
-    """Record how run ``run_id`` ended; ``raw`` is what a failed run received, kept compressed."""
+    """Record how run ``run_id`` ended; ``raw`` is what a failed run received, kept compressed
+    once per provider and distinct bytes (``failed_payloads``)."""
     counts = counts or RunCounts()
+    payload_id = keep_failed_payload(engine, run_id, raw) if raw is not None else None
     with engine.begin() as conn:
         conn.execute(
             update(RUNS)
@@ -101,10 +105,49 @@ def finish_run(
                 models_removed=counts.removed,
                 models_changed=counts.changed,
                 prices_changed=counts.prices_changed,
-                raw_encoding=ENCODING if raw is not None else None,
-                raw_payload=compress(raw) if raw is not None else None,
+                failed_payload_id=payload_id,
             )
         )
+
+
+def keep_failed_payload(engine: Engine, run_id: int, raw: bytes) -> int:
+    """The id of the ``failed_payloads`` row holding ``raw`` for run ``run_id``'s provider.
+
+    The same bytes are stored once: a run that receives them again points at the row of
+    the first. Two processes storing the same new bytes at once both end up with one row.
+    """
+    raw_hash = hashlib.sha256(raw).hexdigest()
+    with engine.begin() as conn:
+        provider_id, started_at = conn.execute(
+            select(RUNS.c.provider_id, RUNS.c.started_at).where(RUNS.c.id == run_id)
+        ).one()
+        found = _payload_id(conn, provider_id, raw_hash)
+        if found is not None:
+            return found
+    row = {
+        "provider_id": provider_id,
+        "raw_hash": raw_hash,
+        "raw_encoding": ENCODING,
+        "raw_payload": compress(raw),
+        "first_seen": started_at,
+    }
+    try:
+        with engine.begin() as conn:
+            return int(conn.execute(insert(PAYLOADS).returning(PAYLOADS.c.id), row).scalar_one())
+    except IntegrityError:  # another process stored the same bytes between our statements
+        with engine.begin() as conn:
+            found = _payload_id(conn, provider_id, raw_hash)
+            assert found is not None
+            return found
+
+
+def _payload_id(conn: Connection, provider_id: int, raw_hash: str) -> int | None:
+    found = conn.execute(
+        select(PAYLOADS.c.id).where(
+            PAYLOADS.c.provider_id == provider_id, PAYLOADS.c.raw_hash == raw_hash
+        )
+    ).scalar()
+    return int(found) if found is not None else None
 
 
 def abandon_running_runs(engine: Engine, provider_id: int, now: datetime) -> list[int]:

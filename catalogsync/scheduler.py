@@ -36,7 +36,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from catalogsync import api
 from catalogsync.config import Settings
 from catalogsync.errors import CatalogSyncError, ConfigError, DatabaseAccessError
-from catalogsync.metrics import MetricsServer, SyncMetrics
+from catalogsync.metrics import SyncMetrics
+from catalogsync.metrics_server import MetricsServer
 from catalogsync.providers import build_provider
 from catalogsync.providers.base import needs_key
 from catalogsync.schedules import build_trigger
@@ -140,6 +141,18 @@ class Daemon:
                 self._changed.wait(min(remaining, 0.2))
             return sorted(self._running)
 
+    def health(self) -> str | None:
+        """What keeps the daemon from scheduling, or ``None`` while its scheduler runs."""
+        if self._stopping.is_set():
+            return "stopping"
+        if not self._scheduler.running:
+            return "the scheduler is not running"
+        # APScheduler 3.x keeps its loop in this thread; an exception there ends it.
+        thread = getattr(self._scheduler, "_thread", None)
+        if thread is not None and not thread.is_alive():
+            return "the scheduler's thread has stopped"
+        return None
+
     def refresh_metrics(self, names: Sequence[str] | None = None) -> None:
         """Read the database-wide metrics (last success, models) of ``names`` (default: all)."""
         if self.metrics is None:
@@ -196,8 +209,9 @@ def run_daemon(
 ) -> int:
     """Run the schedule until SIGTERM or SIGINT (or ``stop`` is set); return the exit code.
 
-    Configuration errors (no provider to schedule, a bad schedule, a metrics port in
-    use) raise ``ConfigError`` before anything runs.
+    Configuration errors (no provider to schedule, a bad schedule, a metrics address
+    that cannot be bound) raise ``ConfigError`` before anything runs. A metrics port in
+    use is retried in the background while the schedule runs (``metrics_server``).
     """
     providers = runnable_providers(settings)
     port = metrics_port if metrics_port is not None else settings.daemon.metrics_port
@@ -205,8 +219,9 @@ def run_daemon(
     daemon = Daemon(db, settings, providers, metrics=metrics, transport=transport)
     server = None
     if metrics is not None and port is not None:
-        server = MetricsServer(metrics, port, metrics_host or settings.daemon.metrics_host)
-        log.info("serving metrics at %s", server.url)
+        host = metrics_host or settings.daemon.metrics_host
+        server = MetricsServer(metrics.registry, port, host, daemon.health)
+        server.start()
     stop = stop or threading.Event()
     force = threading.Event()
     received: list[str] = []

@@ -41,6 +41,7 @@ spawn = pytest.fixture(spawn_processes)
 NAMED_METRICS = (
     "catalogsync_last_success_timestamp_seconds",
     "catalogsync_last_sync_duration_seconds",
+    "catalogsync_sync_duration_seconds_count",
     "catalogsync_models",
     "catalogsync_price_changes_total",
     "catalogsync_sync_failures_total",

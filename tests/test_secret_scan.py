@@ -118,6 +118,16 @@ def test_the_database_scan_finds_keys_in_text_and_compressed_payloads(database_u
                 insert(t.providers).returning(t.providers.c.id),
                 {"slug": "akool", "created_at": now},
             ).scalar_one()
+            payload_id = conn.execute(
+                insert(t.failed_payloads).returning(t.failed_payloads.c.id),
+                {
+                    "provider_id": provider_id,
+                    "raw_hash": "0" * 64,
+                    "first_seen": now,
+                    "raw_encoding": "zlib",
+                    "raw_payload": zlib.compress(f'{{"key": "{FILE_KEY}"}}'.encode()),
+                },
+            ).scalar_one()
             conn.execute(
                 insert(t.sync_runs),
                 {
@@ -128,16 +138,16 @@ def test_the_database_scan_finds_keys_in_text_and_compressed_payloads(database_u
                     "error": f"akool: bad key {KEYS['AKOOL_API_KEY']}",
                     "hostname": "h",
                     "pid": 1,
-                    "raw_encoding": "zlib",
-                    "raw_payload": zlib.compress(f'{{"key": "{FILE_KEY}"}}'.encode()),
+                    "failed_payload_id": payload_id,
                 },
             )
-        assert database_leaks(database_url) == [
+        assert sorted(database_leaks(database_url)) == [
+            "failed_payloads.raw_payload (row 1): FILE_KEY",
             "sync_runs.error (row 1): KEYS['AKOOL_API_KEY']",
-            "sync_runs.raw_payload (row 1): FILE_KEY",
         ]
         with engine.begin() as conn:  # leave the database clean for the fixture's own scan
             conn.execute(t.sync_runs.delete())
+            conn.execute(t.failed_payloads.delete())
         assert database_leaks(database_url) == []
     finally:
         engine.dispose()

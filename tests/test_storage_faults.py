@@ -75,8 +75,8 @@ def test_a_full_disk_on_postgresql_fails_the_run_with_the_database_message(engin
                 END $$;
                 CREATE TRIGGER full_versions BEFORE INSERT ON catalog_versions
                     FOR EACH ROW EXECUTE FUNCTION disk_full();
-                CREATE TRIGGER full_runs BEFORE UPDATE ON sync_runs
-                    FOR EACH ROW WHEN (NEW.raw_payload IS NOT NULL) EXECUTE FUNCTION disk_full();
+                CREATE TRIGGER full_payloads BEFORE INSERT ON failed_payloads
+                    FOR EACH ROW EXECUTE FUNCTION disk_full();
                 """
             )
         )

@@ -356,4 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the payload's bytes, as received (for piping to jq)",
     )
     _format_option(runs_show, RunDetail)
+    from catalogsync.cli import runs_prune  # here: it takes this module's value types
+
+    runs_prune.register(runs_commands, add)
     return parser

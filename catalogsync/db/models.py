@@ -130,18 +130,32 @@ sync_runs = Table(
     _optional("models_removed", Integer()),
     _optional("models_changed", Integer()),
     _optional("prices_changed", Integer()),
-    # What a failed run received (zlib-compressed, as catalog_versions.raw_payload), so a
-    # payload that failed validation can be inspected; NULL when nothing arrived, and on
-    # successful runs, whose catalog version holds the payload.
-    _optional("raw_encoding", String(16)),
-    _optional("raw_payload", LargeBinary()),
+    # What a failed run received, so a payload that failed validation can be inspected;
+    # NULL when nothing arrived, and on successful runs, whose catalog version holds it.
+    _optional("failed_payload_id", Id, ForeignKey("failed_payloads.id")),
     CheckConstraint(
         "status IN (" + ", ".join(f"'{s}'" for s in SYNC_STATUSES) + ")", name="status"
     ),
     Index(None, "provider_id", "started_at"),
     Index(None, "status"),
+    Index(None, "failed_payload_id"),
 )
 """One attempt to sync (or import) a provider, whatever its outcome."""
+
+failed_payloads = Table(
+    "failed_payloads",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _required("provider_id", Id, ForeignKey("providers.id")),
+    # SHA-256 of the bytes as received (secrets masked): a provider failing the same way
+    # every hour stores its payload once, however many runs point at it.
+    _required("raw_hash", String(64)),
+    _required("raw_encoding", String(16)),  # zlib-compressed, as catalog_versions.raw_payload
+    _required("raw_payload", LargeBinary()),
+    _required("first_seen", UTCDateTime()),  # when the first run that received it began
+    UniqueConstraint("provider_id", "raw_hash"),
+)
+"""A payload that failed runs received, stored once per provider and distinct bytes."""
 
 formats = Table(
     "formats",

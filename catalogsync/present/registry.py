@@ -19,6 +19,7 @@ from catalogsync.results import (
     DemoResult,
     ModelList,
     PriceReport,
+    PruneReport,
     RebuildReport,
     RunDetail,
     RunList,
@@ -60,6 +61,7 @@ RENDERERS: dict[type, dict[str, str]] = {
     StatusReport: {"table": "status:render_status_table", "json": "status:render_status_json"},
     RunList: {"table": "runs:render_runs_table", "json": "runs:render_runs_json"},
     RunDetail: {"table": "runs:render_run_table", "json": "runs:render_run_json"},
+    PruneReport: {"table": "prune:render_prune_table", "json": "prune:render_prune_json"},
     RebuildReport: {
         "table": "rebuild:render_rebuild_table",
         "json": "rebuild:render_rebuild_json",

@@ -1,7 +1,8 @@
 """Sync runs: the newest runs, one run, and the payload a run received.
 
 A run's payload is what it received: a failed run keeps its own (the payload that did
-not validate, or an HTTP error's body); a run that stored or matched a catalog version
+not validate, or an HTTP error's body), stored once in ``failed_payloads`` however many
+failed runs received the same bytes; a run that stored or matched a catalog version
 points at that version, which holds the payload. Payloads are stored zlib-compressed
 and come back here as the bytes that arrived (API keys masked).
 """
@@ -18,6 +19,7 @@ from catalogsync.db import models as t
 from catalogsync.payloads import decompress
 
 RUNS: Table = t.sync_runs
+PAYLOADS: Table = t.failed_payloads
 VERSIONS: Table = t.catalog_versions
 PROVIDERS: Table = t.providers
 
@@ -75,7 +77,7 @@ def _query() -> Any:
             RUNS.c.prices_changed,
             RUNS.c.hostname,
             RUNS.c.pid,
-            RUNS.c.raw_encoding.is_not(None).label("has_raw"),
+            RUNS.c.failed_payload_id.is_not(None).label("has_raw"),
         )
         .join(PROVIDERS, PROVIDERS.c.id == RUNS.c.provider_id)
         .outerjoin(VERSIONS, VERSIONS.c.id == RUNS.c.catalog_version_id)
@@ -123,7 +125,11 @@ def run_payload(conn: Connection, run: RunRow) -> RunPayload | None:
     if run.payload_source is None:
         return None
     if run.payload_source == "run":
-        query = select(RUNS.c.raw_encoding, RUNS.c.raw_payload).where(RUNS.c.id == run.id)
+        query = (
+            select(PAYLOADS.c.raw_encoding, PAYLOADS.c.raw_payload)
+            .join(RUNS, RUNS.c.failed_payload_id == PAYLOADS.c.id)
+            .where(RUNS.c.id == run.id)
+        )
     else:
         query = (
             select(VERSIONS.c.raw_encoding, VERSIONS.c.raw_payload)
