@@ -3,6 +3,7 @@ equal lines told apart, gaps, the period, and provider text kept as text."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -31,13 +32,14 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 def test_ticks_are_round_and_cover_the_range(low: str, high: str, expected: list[str]) -> None:
     ticks = nice_ticks(Decimal(low), Decimal(high))
     assert ticks == [Decimal(e) for e in expected]
-    assert ticks[0] <= Decimal(low) and ticks[-1] >= Decimal(high)
+    assert ticks[0] <= Decimal(low)
+    assert ticks[-1] >= Decimal(high)
 
 
 def test_every_tick_is_one_two_or_five_times_a_power_of_ten_apart() -> None:
     for low, high in [("0.37", "9.13"), ("123", "4567"), ("0.000012", "0.000019"), ("5", "5.5")]:
         ticks = nice_ticks(Decimal(low), Decimal(high))
-        steps = {b - a for a, b in zip(ticks, ticks[1:], strict=False)}
+        steps = {b - a for a, b in itertools.pairwise(ticks)}
         assert len(steps) == 1
         (step,) = steps
         mantissa = step.scaleb(-step.adjusted()).normalize()
@@ -58,7 +60,7 @@ def test_time_ticks_fall_on_whole_units_inside_the_range(span: timedelta, label:
     assert 2 <= len(ticks) <= 6
     for at, text in ticks:
         assert NOW - span <= at <= NOW
-        assert at.minute == 0 and at.second == 0
+        assert (at.minute, at.second) == (0, 0)
         assert re.fullmatch(label, text)
     if span >= timedelta(days=300):
         assert all(at.day == 1 and at.hour == 0 for at, _ in ticks)
@@ -147,4 +149,5 @@ def test_time_labels_stay_inside_the_picture() -> None:
             x, width = float(label.attrib["x"]), 6.6 * len(label.text or "")
             anchor = label.attrib["text-anchor"]
             left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
-            assert 0 <= left and left + width <= 320, (label.text, anchor, x)
+            assert left >= 0, (label.text, anchor, x)
+            assert left + width <= 320, (label.text, anchor, x)
