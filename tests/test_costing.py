@@ -211,7 +211,8 @@ def test_every_unpriceable_row_says_why_and_exits_1(history, tmp_path):
     assert code == 1
     found = [r for r in records if r["kind"] == "row"]
     for row, (*_, words) in zip(found, UNPRICED, strict=False):
-        assert row["cost"] is None and row["currency"] is None
+        assert row["cost"] is None
+        assert row["currency"] is None
         assert words in row["reason"], row
     assert found[-1]["cost"] == Decimal(priced[3])  # written even though others are not
     assert records[-1]["rows"] == len(UNPRICED)
@@ -252,7 +253,8 @@ def test_json_lines_usage_and_stdin(history, tmp_path, monkeypatch):
 def test_output_file_takes_its_format_from_the_extension(history, tmp_path):
     (tmp_path / "u.csv").write_text(usage_csv(PRICED[:2]))
     code, out = cli("cost", str(tmp_path / "u.csv"), "--output", str(tmp_path / "costs.json"))
-    assert code == 0 and out == ""
+    assert code == 0
+    assert out == ""
     document = json.loads((tmp_path / "costs.json").read_text(), parse_float=Decimal)
     assert [r["cost"] for r in document["rows"]] == [Decimal("0.0025"), Decimal("0.02")]
     assert document["totals"] == [{"cost": Decimal("0.0225"), "currency": "USD", "rows": 2}]

@@ -72,7 +72,6 @@ class PriceTable:
         charge = Charge(row.tier, row.amount, row.currency, row.unit, unit_scale(row.unit))
         self.charges.setdefault(ask, []).append((condition, charge))
 
-
     def ask(self, price_type: str, variant: str, service_tier: str, region: str) -> Ask:
         """What a quantity looks up: the row's variant and region, or ``''`` for a price
         type that no price distinguishes by them (``rules``: the fallback)."""

@@ -146,7 +146,8 @@ def _price(table: PriceTable, row: UsageRow) -> tuple[Decimal, str]:
         if ask in table.unreadable:
             raise UnpricedError(f"{name}: {table.unreadable[ask]}")
         if not candidates:
-            hint = " (it is priced per variant)" if ask[1] == "" and name in table.by_variant else ""
+            per_variant = ask[1] == "" and name in table.by_variant
+            hint = " (it is priced per variant)" if per_variant else ""
             raise UnpricedError(f"no price for {name}{_context(row)}{hint}")
         if len(candidates) == 1 and candidates[0][0] is BASE:
             chosen: object = candidates[0][1]
