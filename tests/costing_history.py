@@ -7,7 +7,8 @@
 - ``litellm``: ``every_cost_key.json`` (service tiers, three long-context tiers, search
   sizes as variants, per second, pixel, character, query prices, a per-1K model) at T0;
 - ``akool``: its documented example (credits per resolution: variants) at T0;
-- ``audioshake``: bass (3 credits/minute) and drums, at T0; drums removed at T0 + 5 days.
+- ``audioshake``: bass (3 credits/minute) and drums (1.5), at T0; drums removed at
+  T0 + 5 days and back at T0 + 20 days.
 
 T0 (2026-01-01) is a Thursday; 2026-01-05 a Monday, 2026-01-06 a Tuesday.
 """
@@ -52,3 +53,4 @@ def build_history(engine: Engine) -> None:
     bass, drums = audioshake_model("bass", price=3), audioshake_model("drums", price=Decimal("1.5"))
     store(engine, "audioshake", audioshake_payload(bass, drums), day=0)
     store(engine, "audioshake", audioshake_payload(bass), day=5)
+    store(engine, "audioshake", audioshake_payload(bass, drums), day=20)
