@@ -20,6 +20,7 @@ from catalogsync.costing.rules import (
     in_window,
     parse_tier,
     prompt_size,
+    rank,
     unit_scale,
 )
 from catalogsync.costing.usage import UsageFileError, detect_kind, read_usage
@@ -112,14 +113,14 @@ def test_the_most_specific_price_that_applies_wins():
         (parse_tier("utc 22:00-06:00"), night),
         (parse_tier("input_tokens>200000 and utc 22:00-06:00"), both),
     ]
-    assert choose(candidates, Decimal(1000), {}, hm(12), 0) == base
-    assert choose(candidates, Decimal(150000), {}, hm(12), 0) == "mid"
-    assert choose(candidates, Decimal(250000), {}, hm(12), 0) == long
-    assert choose(candidates, Decimal(1000), {}, hm(23), 0) == night
-    assert choose(candidates, Decimal(250000), {}, hm(23), 0) == both
-    assert choose(candidates[1:], Decimal(1000), {}, hm(12), 0) is None
+    assert choose(rank(candidates), Decimal(1000), {}, hm(12), 0) == base
+    assert choose(rank(candidates), Decimal(150000), {}, hm(12), 0) == "mid"
+    assert choose(rank(candidates), Decimal(250000), {}, hm(12), 0) == long
+    assert choose(rank(candidates), Decimal(1000), {}, hm(23), 0) == night
+    assert choose(rank(candidates), Decimal(250000), {}, hm(23), 0) == both
+    assert choose(rank(candidates[1:]), Decimal(1000), {}, hm(12), 0) is None
     tie = [(parse_tier("utc 10:00-12:00"), "a"), (parse_tier("utc 11:00-13:00"), "b")]
-    assert isinstance(choose(tie, Decimal(0), {}, hm(11, 30), 0), Ambiguous)
+    assert isinstance(choose(rank(tie), Decimal(0), {}, hm(11, 30), 0), Ambiguous)
 
 
 @pytest.mark.parametrize(

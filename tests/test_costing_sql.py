@@ -47,10 +47,12 @@ def fits(values: dict[str, str]) -> bool:
     return bool(set(values) - set(DIMENSIONS)) and set(values) <= {*DIMENSIONS, *QUANTITIES}
 
 
+ROWS: list[tuple[str, tuple[str, str], dict[str, str]]] = [
+    *((stamp, where, values) for stamp, where, values, *_ in PRICED),
+    *((stamp, where, values) for stamp, where, values, _ in UNPRICED),
+]
 USAGE = [
-    (stamp, provider, model, values)
-    for stamp, (provider, model), values, *_ in [*PRICED, *UNPRICED]
-    if fits(values)
+    (stamp, provider, model, values) for stamp, (provider, model), values in ROWS if fits(values)
 ]
 
 

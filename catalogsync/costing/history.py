@@ -20,7 +20,16 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, Engine, select
 
-from catalogsync.costing.rules import Condition, TierError, parse_tier, unit_scale
+from catalogsync.costing.rules import (
+    BASE,
+    Condition,
+    Ranked,
+    TierError,
+    currency_label,
+    parse_tier,
+    rank,
+    unit_scale,
+)
 from catalogsync.db import models as t
 from catalogsync.db.session import reading
 
@@ -31,19 +40,27 @@ Ask = tuple[str, str, str, str]
 @dataclass(frozen=True)
 class Charge:
     """One stored price, ready to apply: its tier, exact amount (``None``: variable),
-    currency (``None``: the provider's credits), unit and the unit's scale."""
+    currency (``None``: the provider's credits), unit, the unit's scale and what a cost
+    in it is counted in (``rules.currency_label``)."""
 
     tier: str
     amount: Decimal | None
     currency: str | None
     unit: str
     scale: int
+    label: str
+
+
+Way = Charge | Ranked[Charge] | str
+"""How a quantity is priced: one price whatever the row, the candidates to choose from
+by the row's conditions, or why there is no price."""
 
 
 @dataclass
 class PriceTable:
     """A model's prices over one stretch of time, by what a quantity asks for."""
 
+    provider: str
     charges: dict[Ask, list[tuple[Condition, Charge]]] = field(default_factory=dict)
     unreadable: dict[Ask, str] = field(default_factory=dict)
     """Asks with a price whose tier is outside the grammar, and that tier's message."""
@@ -54,6 +71,8 @@ class PriceTable:
     """Price types with a price for some variant (others fall back to variant ``''``)."""
     by_region: set[str] = field(default_factory=set)
     """Price types with a regional price (others fall back to region ``''``)."""
+    ways: dict[Ask, Way] = field(default_factory=dict)
+    """``way`` memoised, per what a row asks for."""
 
     def add(self, row: StoredPrice) -> None:
         ask = (row.price_type, row.variant, row.service_tier, row.region)
@@ -69,8 +88,39 @@ class PriceTable:
         except TierError as exc:
             self.unreadable[ask] = str(exc)
             return
-        charge = Charge(row.tier, row.amount, row.currency, row.unit, unit_scale(row.unit))
+        label = currency_label(row.currency, self.provider)
+        charge = Charge(row.tier, row.amount, row.currency, row.unit, unit_scale(row.unit), label)
         self.charges.setdefault(ask, []).append((condition, charge))
+
+    def way(self, price_type: str, variant: str, service_tier: str, region: str) -> Way:
+        """How a quantity of ``price_type`` is priced for a row with these dimensions."""
+        key = (price_type, variant, service_tier, region)
+        found = self.ways.get(key)
+        if found is None:
+            found = self.ways[key] = self._way(*key)
+        return found
+
+    def _way(self, price_type: str, variant: str, service_tier: str, region: str) -> Way:
+        ask = self.ask(price_type, variant, service_tier, region)
+        if ask in self.unreadable:
+            return f"{price_type}: {self.unreadable[ask]}"
+        candidates = self.charges.get(ask)
+        if not candidates:
+            parts = [
+                f"{what} {value!r}"
+                for what, value in (
+                    ("variant", variant),
+                    ("service tier", service_tier),
+                    ("region", region),
+                )
+                if value
+            ]
+            if ask[1] == "" and price_type in self.by_variant:
+                parts.append("it is priced per variant")
+            return f"no price for {price_type}" + (f" ({', '.join(parts)})" if parts else "")
+        if len(candidates) == 1 and candidates[0][0] is BASE:
+            return candidates[0][1]
+        return rank(candidates)
 
     def ask(self, price_type: str, variant: str, service_tier: str, region: str) -> Ask:
         """What a quantity looks up: the row's variant and region, or ``''`` for a price
@@ -145,6 +195,8 @@ class PriceBook:
     def provider(self, name: str) -> ProviderHistory:
         """The history of provider ``name`` (its models load as they are asked for)."""
         found = self.providers.get(name)
+        if found is not None:
+            return found
         if found is None:
             with reading(self.engine) as conn:
                 found = self.providers[name] = load_provider(conn, name)
@@ -158,7 +210,7 @@ class PriceBook:
                 found = ModelHistory(model, [], [])
             else:
                 with reading(self.engine) as conn:
-                    found = load_model(conn, provider.provider_id, model)
+                    found = load_model(conn, provider.provider, provider.provider_id, model)
             provider.models[model] = found
         return found
 
@@ -183,7 +235,7 @@ def load_provider(conn: Connection, provider: str) -> ProviderHistory:
     )
 
 
-def load_model(conn: Connection, provider_id: int, model: str) -> ModelHistory:
+def load_model(conn: Connection, provider: str, provider_id: int, model: str) -> ModelHistory:
     """Every row of ``model`` in ``models`` and ``prices``, cut into stretches of time."""
     models, prices = t.models, t.prices
     spans = conn.execute(
@@ -208,11 +260,14 @@ def load_model(conn: Connection, provider_id: int, model: str) -> ModelHistory:
             ).where(prices.c.provider_id == provider_id, prices.c.model_id == model)
         )
     ]
-    return build_history(model, [(s.valid_from, s.valid_to) for s in spans], rows)
+    return build_history(provider, model, [(s.valid_from, s.valid_to) for s in spans], rows)
 
 
 def build_history(
-    model: str, spans: Iterable[tuple[datetime, datetime | None]], rows: Iterable[StoredPrice]
+    provider: str,
+    model: str,
+    spans: Iterable[tuple[datetime, datetime | None]],
+    rows: Iterable[StoredPrice],
 ) -> ModelHistory:
     """The stretches of a model's history from its validity spans and price rows (pure)."""
     spans, rows = list(spans), list(rows)
@@ -235,7 +290,7 @@ def build_history(
         present = any(s <= moment and (e is None or e > moment) for s, e in spans)
         table: PriceTable | None = None
         if present:
-            table = PriceTable()
+            table = PriceTable(provider)
             for row in active:
                 table.add(row)
         starts.append(moment)

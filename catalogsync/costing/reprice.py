@@ -19,15 +19,7 @@ from typing import NamedTuple
 from sqlalchemy.exc import SQLAlchemyError
 
 from catalogsync.costing.history import Charge, ModelHistory, PriceBook, PriceTable
-from catalogsync.costing.rules import (
-    BASE,
-    EXACT,
-    Ambiguous,
-    choose,
-    cost,
-    currency_label,
-    prompt_size,
-)
+from catalogsync.costing.rules import EXACT, Ambiguous, Ranked, choose, prompt_size
 from catalogsync.costing.usage import UsageRow
 from catalogsync.database import Database
 from catalogsync.errors import DatabaseAccessError
@@ -72,35 +64,38 @@ def cost_of(db: Database, rows: Iterable[UsageRow]) -> Iterator[CostedRow]:
 
 def price_row(book: PriceBook, row: UsageRow) -> CostedRow:
     """One usage row priced with the histories of ``book``."""
+    when = row.timestamp
     provider = book.provider(row.provider)
-    version = provider.version_at(row.timestamp)
+    version = provider.version_at(when)
+    total: Decimal | None = None
+    currency: str | None = None
+    reason: str | None = None
     try:
         if provider.provider_id is None:
             raise UnpricedError(f"unknown provider {row.provider!r}")
         if version is None:
             raise UnpricedError(
-                f"{row.provider} has no catalog version at {_time(row.timestamp)} "
+                f"{row.provider} has no catalog version at {_time(when)} "
                 f"(its first is observed {_time(provider.fetched[0])})"
                 if provider.fetched
                 else f"{row.provider} has no catalog versions"
             )
-        history = book.model(provider, row.model)
-        table = _table(history, row)
-        total, currency = _price(table, row)
+        history = provider.models.get(row.model) or book.model(provider, row.model)
+        total, currency = _price(_table(history, row), row)
     except UnpricedError as why:
-        return CostedRow(*_where(row), None, None, version, str(why))
-    return CostedRow(*_where(row), total, currency, version, None)
-
-
-def _where(row: UsageRow) -> tuple[int, datetime, str, str, str, str, str]:
-    return (
+        reason = str(why)
+    return CostedRow(
         row.line,
-        row.timestamp,
+        when,
         row.provider,
         row.model,
         row.variant,
         row.service_tier,
         row.region,
+        total,
+        currency,
+        version,
+        reason,
     )
 
 
@@ -127,6 +122,45 @@ def _price(table: PriceTable, row: UsageRow) -> tuple[Decimal, str]:
     quantities = row.quantities
     if not quantities:
         raise UnpricedError("no quantity on this row")
+    variant, service_tier, region = row.variant, row.service_tier, row.region
+    if variant or service_tier or region:
+        _check_dimensions(table, row)
+    prompt: Decimal | None = None
+    clock = day = 0
+    total = ZERO
+    currency: str | None = None
+    for name, amount in quantities.items():
+        way = table.ways.get((name, variant, service_tier, region))
+        if way is None:
+            way = table.way(name, variant, service_tier, region)
+        if isinstance(way, Charge):
+            charge = way
+        elif isinstance(way, str):
+            raise UnpricedError(way)
+        else:
+            if prompt is None:
+                prompt = prompt_size(quantities)
+                when = row.timestamp
+                clock = when.hour * 3600 + when.minute * 60 + when.second
+                day = when.weekday()
+            charge = _chosen(way, name, prompt, quantities, clock, day)
+        price = charge.amount
+        if price is None:
+            raise UnpricedError(f"{name} has a variable price (charged at what a router picks)")
+        if currency is None:
+            currency = charge.label
+        elif charge.label != currency:
+            raise UnpricedError(f"prices in several currencies ({currency}, {charge.label})")
+        total = _add(total, _multiply(amount, price).scaleb(-charge.scale, EXACT))
+    assert currency is not None
+    return total, currency
+
+
+ZERO = Decimal(0)
+_add, _multiply = EXACT.add, EXACT.multiply
+
+
+def _check_dimensions(table: PriceTable, row: UsageRow) -> None:
     for value, known, what in (
         (row.variant, table.variants, "variant"),
         (row.service_tier, table.service_tiers, "service tier"),
@@ -135,55 +169,24 @@ def _price(table: PriceTable, row: UsageRow) -> tuple[Decimal, str]:
         if value and value not in known:
             listed = ", ".join(repr(v) for v in sorted(known)) or "none"
             raise UnpricedError(f"{what} {value!r} does not exist for this model then ({listed})")
-    prompt: Decimal | None = None
-    when = row.timestamp
-    clock = when.hour * 3600 + when.minute * 60 + when.second
-    total = Decimal(0)
-    currency: str | None = None
-    for name, amount in quantities.items():
-        ask = table.ask(name, row.variant, row.service_tier, row.region)
-        candidates = table.charges.get(ask)
-        if ask in table.unreadable:
-            raise UnpricedError(f"{name}: {table.unreadable[ask]}")
-        if not candidates:
-            per_variant = ask[1] == "" and name in table.by_variant
-            hint = " (it is priced per variant)" if per_variant else ""
-            raise UnpricedError(f"no price for {name}{_context(row)}{hint}")
-        if len(candidates) == 1 and candidates[0][0] is BASE:
-            chosen: object = candidates[0][1]
-        else:
-            if prompt is None:
-                prompt = prompt_size(quantities)
-            chosen = choose(candidates, prompt, quantities, clock, when.weekday())
-        if chosen is None:
-            tiers = ", ".join(sorted(c.tier for _, c in candidates))
-            raise UnpricedError(f"no price for {name} applies to this row (tiers: {tiers})")
-        if isinstance(chosen, Ambiguous):
-            first, second = chosen.tiers
-            raise UnpricedError(f"{name}: tiers {first!r} and {second!r} both apply")
-        assert isinstance(chosen, Charge)
-        if chosen.amount is None:
-            raise UnpricedError(f"{name} has a variable price (charged at what a router picks)")
-        label = currency_label(chosen.currency, row.provider)
-        if currency is not None and label != currency:
-            raise UnpricedError(f"prices in several currencies ({currency}, {label})")
-        currency = label
-        total = EXACT.add(total, cost(amount, chosen.amount, chosen.scale))
-    assert currency is not None
-    return total, currency
 
 
-def _context(row: UsageRow) -> str:
-    parts = [
-        f"{what} {value!r}"
-        for what, value in (
-            ("variant", row.variant),
-            ("service tier", row.service_tier),
-            ("region", row.region),
-        )
-        if value
-    ]
-    return f" ({', '.join(parts)})" if parts else ""
+def _chosen(
+    ranked: Ranked[Charge],
+    name: str,
+    prompt: Decimal,
+    quantities: dict[str, Decimal],
+    clock: int,
+    day: int,
+) -> Charge:
+    chosen = choose(ranked, prompt, quantities, clock, day)
+    if chosen is None:
+        tiers = ", ".join(sorted(charge.tier for _, charge, _ in ranked))
+        raise UnpricedError(f"no price for {name} applies to this row (tiers: {tiers})")
+    if isinstance(chosen, Ambiguous):
+        first, second = chosen.tiers
+        raise UnpricedError(f"{name}: tiers {first!r} and {second!r} both apply")
+    return chosen
 
 
 def group_key(row: CostedRow, group_by: str) -> str:

@@ -33,9 +33,10 @@ stored prices and the rows of a usage log. The rules, as the README states them:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, Inexact
+from typing import TypeVar
 
 PROMPT_QUANTITIES = (
     "input_tokens",
@@ -152,13 +153,15 @@ def in_window(clock: int, start: int, end: int) -> bool:
     return clock >= start or clock < end
 
 
+_PROMPT = frozenset(PROMPT_QUANTITIES)
+
+
 def prompt_size(quantities: Mapping[str, Decimal]) -> Decimal:
     """The prompt size of a row: the sum of its ``PROMPT_QUANTITIES``."""
     total = Decimal(0)
-    for name in PROMPT_QUANTITIES:
-        value = quantities.get(name)
-        if value is not None:
-            total += value
+    for name, value in quantities.items():
+        if name in _PROMPT:
+            total = EXACT.add(total, value)
     return total
 
 
@@ -187,29 +190,38 @@ class Ambiguous:
     tiers: tuple[str, str]
 
 
+V = TypeVar("V")
+Ranked = tuple[tuple[Condition, V, tuple[int, int]], ...]
+"""Candidates most specific first, each with its rank (``rank``)."""
+
+
+def rank(candidates: Iterable[tuple[Condition, V]]) -> Ranked[V]:
+    """``candidates`` ordered for ``choose``: most specific first (done once per price set)."""
+    ranked = [(condition, value, condition.specificity) for condition, value in candidates]
+    ranked.sort(key=lambda item: item[2], reverse=True)
+    return tuple(ranked)
+
+
 def choose(
-    candidates: Sequence[tuple[Condition, object]],
+    ranked: Ranked[V],
     prompt: Decimal,
     quantities: Mapping[str, Decimal],
     clock: int,
     day: int,
-) -> object | Ambiguous | None:
-    """The value paired with the most specific condition that holds (``None``: none holds;
-    ``Ambiguous``: two different values tie). Values are compared with ``==``."""
-    best: tuple[int, int] | None = None
-    chosen: object | None = None
-    tie: object | None = None
-    for condition, value in candidates:
-        if condition is not BASE and not condition.holds(prompt, quantities, clock, day):
-            continue
-        rank = condition.specificity
-        if best is None or rank > best:
-            best, chosen, tie = rank, value, None
-        elif rank == best and value != chosen:
-            tie = value
-    if tie is not None:
-        return Ambiguous((_tier_of(chosen), _tier_of(tie)))
-    return chosen
+) -> V | Ambiguous | None:
+    """The value of the most specific candidate whose condition holds (``None``: none
+    holds; ``Ambiguous``: another value's condition, as specific, holds too)."""
+    for index, (condition, value, order) in enumerate(ranked):
+        if condition is BASE or condition.holds(prompt, quantities, clock, day):
+            for other, rival, rival_order in ranked[index + 1 :]:
+                if rival_order != order:
+                    break
+                if rival != value and (
+                    other is BASE or other.holds(prompt, quantities, clock, day)
+                ):
+                    return Ambiguous((_tier_of(value), _tier_of(rival)))
+            return value
+    return None
 
 
 def _tier_of(value: object) -> str:

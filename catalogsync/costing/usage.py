@@ -128,7 +128,8 @@ def _csv_rows(stream: Iterable[str], ignore: frozenset[str]) -> Iterator[UsageRo
     if missing:
         raise UsageFileError(1, missing[0], "a required column is missing")
     index = {name: names.index(name) for name in names}
-    fixed = [index[n] for n in REQUIRED] + [index.get(n, -1) for n in OPTIONAL]
+    at, by, named = (index[n] for n in REQUIRED)
+    variant_at, tier_at, region_at = (index.get(n, -1) for n in OPTIONAL)
     skipped = {*REQUIRED, *OPTIONAL, *ignore}
     quantities = [(n, i) for n, i in index.items() if n not in skipped]
     if not quantities:
@@ -140,23 +141,30 @@ def _csv_rows(stream: Iterable[str], ignore: frozenset[str]) -> Iterator[UsageRo
             continue
         if len(values) != width:
             raise UsageFileError(line, None, f"{len(values)} fields, the header has {width}")
-        ts, provider, model, *rest = (values[i] if i >= 0 else "" for i in fixed)
-        variant, service_tier, region = rest
         used: dict[str, Decimal] = {}
         for name, i in quantities:
             text = values[i]
             if text and text != "0":
-                amount = quantity(text, line, name)
+                amount = (
+                    Decimal(text)
+                    if text.isdigit() and text.isascii()
+                    else quantity(text, line, name)
+                )
                 if amount:
                     used[name] = amount
+        provider, model = values[by], values[named]
+        if not provider.strip():
+            raise UsageFileError(line, "provider", "must not be empty")
+        if not model.strip():
+            raise UsageFileError(line, "model", "must not be empty")
         yield UsageRow(
             line,
-            timestamp(ts, line),
-            _text(provider, line, "provider"),
-            _text(model, line, "model"),
-            variant,
-            service_tier,
-            region,
+            timestamp(values[at], line),
+            provider,
+            model,
+            values[variant_at] if variant_at >= 0 else "",
+            values[tier_at] if tier_at >= 0 else "",
+            values[region_at] if region_at >= 0 else "",
             used,
         )
 

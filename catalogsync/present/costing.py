@@ -230,27 +230,44 @@ def _group_order(item: tuple[tuple[str, str | None], object]) -> tuple[str, str]
     return (key, currency or "")
 
 
+def _plain(amount: Decimal) -> str:
+    """``amount`` as ``codec.canonical_decimal`` spells it (plain, no trailing zeros)."""
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class _Cells(dict[str, object]):
+    """Text made safe for CSV (``text.csv_cell``), each distinct value once: a log repeats
+    a few providers, models and reasons over millions of rows."""
+
+    def __missing__(self, key: str) -> object:
+        value = self[key] = csv_cell(key)
+        return value
+
+
 def render_cost_csv(report: CostReport, out: IO[str]) -> None:
     """CSV: a header, a line per usage row, then the totals (see the module's docstring)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
+    cells = _Cells()
     for row in report.rows:
+        cost = row.cost
         writer.writerow(
             (
                 "row",
                 row.line,
                 _time(row.timestamp),
-                csv_cell(row.provider),
-                csv_cell(row.model),
-                csv_cell(row.variant),
-                csv_cell(row.service_tier),
-                csv_cell(row.region),
+                cells[row.provider],
+                cells[row.model],
+                cells[row.variant],
+                cells[row.service_tier],
+                cells[row.region],
                 "",
-                "" if row.cost is None else canonical_decimal(row.cost),
+                "" if cost is None else _plain(cost),
                 row.currency or "",
                 "" if row.version is None else row.version,
                 "",
-                csv_cell(row.reason or ""),
+                cells[row.reason or ""],
             )
         )
     for record in _total_records(report.totals):
@@ -261,7 +278,7 @@ def _json_line(record: dict[str, Any]) -> str:
     """One record as compact JSON, amounts as exact JSON numbers."""
     parts = []
     for key, value in record.items():
-        text = canonical_decimal(value) if isinstance(value, Decimal) else json.dumps(value)
+        text = _plain(value) if isinstance(value, Decimal) else json.dumps(value)
         parts.append(f'"{key}": {text}')
     return "{" + ", ".join(parts) + "}"
 
