@@ -299,3 +299,34 @@ def test_the_library_streams_rows_without_the_command_line(history):
         db.close()
     assert [c.cost for c in costed] == [Decimal(row[3]) for row in PRICED[:3]]
     assert all(c.version == 1 for c in costed)
+
+
+def test_table_and_groups_by_day(history, tmp_path):
+    rows = [PRICED[0], PRICED[19], UNPRICED[0]]  # Tuesday, Monday, and an unknown provider
+    (tmp_path / "u.csv").write_text(usage_csv(rows))
+    code, out = cli("cost", str(tmp_path / "u.csv"), "--group-by", "day")
+    assert code == 1
+    lines = out.splitlines()
+    assert "0.0025  USD (v1)" in lines[1]
+    assert "0.00125  USD (v1)" in lines[2]
+    assert "UNPRICED  unknown provider 'nobody'" in lines[3]
+    assert "By day" in out
+    code, out = cli("cost", str(tmp_path / "u.csv"), "--group-by", "day", "--format", "json")
+    groups = json.loads(out, parse_float=Decimal)["groups"]
+    assert groups == [
+        {
+            "group_by": "day",
+            "group": "2026-01-05",
+            "cost": Decimal("0.00125"),
+            "currency": "USD",
+            "rows": 1,
+        },
+        {"group_by": "day", "group": "2026-01-06", "cost": None, "currency": None, "rows": 1},
+        {
+            "group_by": "day",
+            "group": "2026-01-06",
+            "cost": Decimal("0.0025"),
+            "currency": "USD",
+            "rows": 1,
+        },
+    ]
