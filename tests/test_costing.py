@@ -251,7 +251,7 @@ def test_json_lines_usage_and_stdin(history, tmp_path, monkeypatch):
 
 
 def test_output_file_takes_its_format_from_the_extension(history, tmp_path):
-    (tmp_path / "u.csv").write_text(usage_csv(PRICED[:2]))
+    (tmp_path / "u.csv").write_text(usage_csv(PRICED[:2]), encoding="utf-8-sig")  # Excel's BOM
     code, out = cli("cost", str(tmp_path / "u.csv"), "--output", str(tmp_path / "costs.json"))
     assert code == 0
     assert out == ""

@@ -216,6 +216,11 @@ def test_malformed_csv_names_line_and_column(text, message):
             "column request: negative quantity",
         ),
         ("[1, 2]", "line 2: a line must hold a JSON object"),
+        (
+            '{"timestamp": "2026-01-01", "provider": "p", "model": "m", "unit": 1e99}',
+            "out of range",
+        ),
+        ('{"timestamp": "2026-01-01", "provider": "p", "model": "m", "unit": NaN}', "a number"),
     ],
 )
 def test_malformed_json_lines_name_line_and_column(line, message):
@@ -225,9 +230,16 @@ def test_malformed_json_lines_name_line_and_column(line, message):
 
 
 def test_json_numbers_are_read_exactly():
-    line = '{"timestamp": "2026-01-01", "provider": "p", "model": "m", "per_minute": 0.1, "request": "3"}'
+    line = (
+        '{"timestamp": "2026-01-01", "provider": "p", "model": "m", "per_minute": 0.1,'
+        ' "request": "3", "input_tokens": 1.5e3}'
+    )
     [row] = read_usage(io.StringIO(line), "jsonl")
-    assert row.quantities == {"per_minute": Decimal("0.1"), "request": Decimal(3)}
+    assert row.quantities == {
+        "per_minute": Decimal("0.1"),
+        "request": Decimal(3),
+        "input_tokens": Decimal(1500),
+    }
 
 
 @pytest.mark.parametrize(

@@ -60,11 +60,11 @@ def _usage_lines(name: str) -> Iterator[tuple[Iterator[str], str]]:
     if name == "-":
         buffer = getattr(sys.stdin, "buffer", None)
         stream: IO[str] = (
-            io.TextIOWrapper(buffer, encoding="utf-8", newline="") if buffer else sys.stdin
+            io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="") if buffer else sys.stdin
         )
     else:
         try:
-            stream = Path(name).open(encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+            stream = Path(name).open(encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise ConfigError(f"cannot read {name}: {exc.strerror}") from None
     try:

@@ -69,6 +69,8 @@ KNOWN_QUANTITIES = (
 """The price types the shipped adapters store (``providers/``), each a usage column. Any
 other column is read as a quantity too (a source's own price type), unless ignored."""
 
+MAX_DIGITS = 30
+"""How far from 1 a JSON quantity's exponent may be (1e30 tokens is no usage)."""
 _QUANTITY = re.compile(r"\d+(\.\d*)?|\.\d+")
 
 
@@ -191,7 +193,14 @@ def _json_rows(stream: Iterable[str], ignore: frozenset[str]) -> Iterator[UsageR
                 continue
             if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
                 raise UsageFileError(line, name, "a quantity must be a number")
-            amount = quantity(str(value), line, name)
+            if isinstance(value, str):
+                amount = quantity(value, line, name)
+            elif value < 0:
+                raise UsageFileError(line, name, f"negative quantity {value}")
+            else:
+                amount = Decimal(value)  # a JSON number, exponent and all (1e3): exact
+                if amount and abs(amount.adjusted()) > MAX_DIGITS:
+                    raise UsageFileError(line, name, f"quantity {value:.3e} is out of range")
             if amount:
                 used[name] = amount
         yield UsageRow(
