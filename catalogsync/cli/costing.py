@@ -106,7 +106,9 @@ def register(commands: Any, add: Callable[..., argparse.ArgumentParser]) -> None
     price.add_argument(
         "--at", type=parse_timestamp, metavar="T", help="ISO 8601 time, UTC (default: now)"
     )
-    price.add_argument("--format", choices=format_names(PricesAt), default=DEFAULT)
+    price.add_argument(
+        "--format", choices=format_names(PricesAt), default=DEFAULT, help="output format"
+    )
 
     cost = add(
         commands,
