@@ -330,3 +330,20 @@ def test_table_and_groups_by_day(history, tmp_path):
             "rows": 1,
         },
     ]
+
+
+def test_histories_load_once_per_model_not_per_row(history):
+    from sqlalchemy import event
+
+    db = api.open_database(history)
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        rows = [PRICED[0], PRICED[20], *[PRICED[30]] * 3, UNPRICED[0]] * 200
+        costed = list(api.cost_of(db, read_usage(io.StringIO(usage_csv(rows)), "csv")))
+    finally:
+        db.close()
+    assert len(costed) == 1200
+    # per provider (openrouter, litellm, nobody): its versions; per model: its rows, its prices
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 3 * 2 + 2 * 2
