@@ -8,7 +8,9 @@
   sizes as variants, per second, pixel, character, query prices, a per-1K model) at T0;
 - ``akool``: its documented example (credits per resolution: variants) at T0;
 - ``audioshake``: bass (3 credits/minute) and drums (1.5), at T0; drums removed at
-  T0 + 5 days and back at T0 + 20 days.
+  T0 + 5 days and back at T0 + 20 days;
+- ``together`` (an ``openai_compatible`` instance): Together's model list, Llama 3.3 70B at
+  0.88 per 1M tokens in and out and 2.5 USD an hour, at T0.
 
 T0 (2026-01-01) is a Thursday; 2026-01-05 a Monday, 2026-01-06 a Tuesday.
 """
@@ -22,9 +24,17 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from catalogsync.config import ProviderSettings, Settings
 from tests.factories import audioshake_model, audioshake_payload
 from tests.helpers import store
 
+TOGETHER = Settings(
+    providers={
+        "together": ProviderSettings(
+            name="together", base_url="https://api.together.test", adapter="openai_compatible"
+        )
+    }
+)
 FIXTURES = Path(__file__).parent / "fixtures" / "providers"
 OPENROUTER_MODEL = "openai/gpt-4o-audio-preview"
 ROUTER = "openrouter/auto"
@@ -54,3 +64,6 @@ def build_history(engine: Engine) -> None:
     store(engine, "audioshake", audioshake_payload(bass, drums), day=0)
     store(engine, "audioshake", audioshake_payload(bass), day=5)
     store(engine, "audioshake", audioshake_payload(bass, drums), day=20)
+    together = fixture("openai_compatible", "bare_list_together_like.json")
+    together[0]["pricing"]["hourly"] = Decimal("2.5")  # a dedicated endpoint, by the hour
+    store(engine, "together", together, day=0, settings=TOGETHER)

@@ -24,6 +24,7 @@ from tests.costing_history import OPENROUTER_MODEL, ROUTER, build_history
 from tests.helpers import cli
 
 OR, LL = ("openrouter", OPENROUTER_MODEL), ("litellm", "every/cost-key")
+TOGETHER = ("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo")
 TUE = "2026-01-06T05:00:00Z"  # outside OpenRouter's window (10:00-01:00 on mon,sat)
 
 # (timestamp, (provider, model), {column: value}, expected cost, currency, version)
@@ -99,6 +100,9 @@ PRICED: list[tuple[str, tuple[str, str], dict[str, str], str, str, int]] = [
     (TUE, LL, {"input_query": "3"}, "0.006", "USD", 1),
     (TUE, LL, {"citation_cost_per_token": "1000"}, "0.002", "USD", 1),
     (TUE, ("litellm", "legacy/per-1k"), {"input_tokens": "1000"}, "0.0015", "USD", 1),
+    # an openai_compatible instance: per 1M tokens, per hour
+    (TUE, TOGETHER, {"input_tokens": "1000", "output_tokens": "500"}, "0.00132", "USD", 1),
+    (TUE, TOGETHER, {"per_hour": "1.5"}, "3.75", "USD", 1),
     # credits: per resolution (a variant), per minute
     (
         TUE,
@@ -200,7 +204,8 @@ def test_every_price_type_tier_window_and_change_costs_exactly(history, tmp_path
     assert totals["audioshake credits"] == (Decimal("7.65"), 2)
     groups = {(r["group"], r["currency"]): r["cost"] for r in records if r["kind"] == "group"}
     assert groups[("akool", "akool credits")] == Decimal(50)
-    assert groups[("openrouter", "USD")] + groups[("litellm", "USD")] == usd
+    assert groups[("together", "USD")] == Decimal("3.75132")
+    assert sum(cost for (_, currency), cost in groups.items() if currency == "USD") == usd
     assert records[-1] == {**dict.fromkeys(records[-1]), "kind": "unpriced", "rows": 0}
 
 
