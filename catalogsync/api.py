@@ -24,6 +24,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from catalogsync.costing.points import price_at as price_at
+from catalogsync.costing.report import reprice as reprice
+from catalogsync.costing.reprice import cost_of as cost_of
+from catalogsync.costing.usage import read_usage as read_usage
 from catalogsync.database import Database as Database
 from catalogsync.database import check_schema as check_schema
 from catalogsync.database import database_boundary as _database_boundary

@@ -23,6 +23,7 @@ from catalogsync.cli.commands import (
     cmd_sync,
     cmd_versions,
 )
+from catalogsync.cli.costing import register as register_costing
 from catalogsync.durations import parse_duration
 from catalogsync.present.registry import DEFAULT, format_names
 from catalogsync.results import (
@@ -359,4 +360,5 @@ def build_parser() -> argparse.ArgumentParser:
     from catalogsync.cli import runs_prune  # here: it takes this module's value types
 
     runs_prune.register(runs_commands, add)
+    register_costing(commands, add)
     return parser

@@ -15,6 +15,7 @@ from importlib import import_module
 from pathlib import PurePath
 from typing import IO
 
+from catalogsync.costing.results import CostReport, PricesAt
 from catalogsync.results import (
     DemoResult,
     ModelList,
@@ -33,7 +34,13 @@ from catalogsync.results import (
 DEFAULT = "table"
 """The format of a command that is not told one: for people, on a terminal."""
 
-EXTENSIONS = {".html": "html", ".json": "json", ".csv": "csv", ".md": "markdown"}
+EXTENSIONS = {
+    ".html": "html",
+    ".json": "json",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".jsonl": "jsonl",
+}
 """The format a file of each extension is written in (anything else: ``DEFAULT``)."""
 
 HISTORY_FORMATS = frozenset({"html"})
@@ -65,6 +72,18 @@ RENDERERS: dict[type, dict[str, str]] = {
     RebuildReport: {
         "table": "rebuild:render_rebuild_table",
         "json": "rebuild:render_rebuild_json",
+    },
+    PricesAt: {
+        "table": "costing:render_price_table",
+        "json": "costing:render_price_json",
+        "csv": "costing:render_price_csv",
+        "jsonl": "costing:render_price_jsonl",
+    },
+    CostReport: {
+        "table": "costing:render_cost_table",
+        "json": "costing:render_cost_json",
+        "csv": "costing:render_cost_csv",
+        "jsonl": "costing:render_cost_jsonl",
     },
 }
 """Document type -> format name -> ``module:function`` in ``catalogsync.present``."""
