@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from catalogsync.config_check import load_configuration as load_configuration
+from catalogsync.config_check import summarize_configuration as summarize_configuration
 from catalogsync.database import Database as Database
 from catalogsync.database import check_schema as check_schema
 from catalogsync.database import database_boundary as _database_boundary

@@ -5,9 +5,11 @@ is the only place that maps them to exit codes::
 
     CatalogSyncError
     ├── ConfigError                  bad settings or usage (exit 2)
-    │   └── NotFoundError            a named version or provider does not exist
+    │   ├── NotFoundError            a named version or provider does not exist
+    │   └── InvalidConfigError       the configuration file's problems, each on one line
     ├── DatabaseError                the database is unreachable or not migrated
     │   ├── SchemaNotReadyError      run `catalogsync db upgrade` first
+    │   ├── NoDatabaseError          a SQLite file that does not exist (never created by a read)
     │   └── DatabaseAccessError      a connection or statement failed (what the database said)
     ├── ProviderError                anything that went wrong talking to a provider
     │   ├── TransientProviderError   timeouts, connection errors, 429, 5xx: worth a retry
@@ -38,6 +40,16 @@ class NotFoundError(ConfigError):
     """The command line names something that does not exist (a version, a provider)."""
 
 
+class InvalidConfigError(ConfigError):
+    """The configuration file breaks its schema; ``problems`` names each file, section and key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        more = len(problems) - 1
+        suffix = f" (and {more} more: see `catalogsync config check`)" if more else ""
+        super().__init__(problems[0] + suffix)
+
+
 class DatabaseError(CatalogSyncError):
     """The database cannot be used."""
 
@@ -61,6 +73,17 @@ class SchemaNotReadyError(DatabaseError):
                 f"the database {state}, this catalogsync needs {head}: run `catalogsync db upgrade`"
             )
         super().__init__(message)
+
+
+class NoDatabaseError(DatabaseError):
+    """A command that only reads was pointed at a SQLite file that does not exist."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"no database at {path}; run `catalogsync db upgrade` (or `catalogsync demo` "
+            "for sample data), then `catalogsync sync`"
+        )
 
 
 class DatabaseAccessError(DatabaseError):

@@ -98,6 +98,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(document, ensure_ascii=False, default=str)
 
 
+def error_line(what: str, message: str, log_format: str = "text") -> str:
+    """A fatal error as the command's last line on stderr: ``catalogsync: error: ...`` for
+    people, or, with ``--log-format json``, one JSON object like every other log line."""
+    if log_format != "json":
+        return f"catalogsync: {what}: {printable(message)}"
+    document = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "level": "ERROR",
+        "logger": "catalogsync.cli",
+        "message": message,
+        "provider": None,
+        "run_id": None,
+        "error": what,
+    }
+    return json.dumps(document, ensure_ascii=False)
+
+
 def configure_logging(
     verbosity: int = 0, stream: IO[str] | None = None, log_format: str = "text"
 ) -> None:

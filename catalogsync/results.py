@@ -193,3 +193,25 @@ class DemoResult:
     counts: Mapping[str, int]
     catalogs: Sequence[Catalog]
     url: str  # password hidden
+
+
+@dataclass(frozen=True)
+class ConfiguredProvider:
+    """One provider as the configuration has it (no secret: where its key comes from)."""
+
+    provider: str
+    adapter: str
+    state: str  # enabled | disabled | skipped
+    reason: str  # why (e.g. "no API key: set AKOOL_API_KEY or api_key_file")
+    schedule: str
+    base_url: str  # password masked
+    key_from: str | None  # the variable or file the key was read from; None without one
+
+
+@dataclass(frozen=True)
+class ConfigSummary:
+    """A configuration that passed every check: the file, the database, the providers."""
+
+    path: str | None  # None: no file, defaults and environment only
+    database_url: str  # password masked
+    providers: Sequence[ConfiguredProvider]

@@ -407,12 +407,12 @@ def test_global_options_before_or_after_the_command(position, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ("[providers.akool]\napi_key = 'x'\n", "api_key does not belong"),
+        ("[providers.akool]\napi_key = 'x'\n", "api_key: does not belong"),
         ("[providers.nope]\n", "unknown provider"),
         ("[providers.akool]\nschedule = 'hourly'\n", "five-field cron"),
         ("[providers.akool]\ntypes = []\n", "types"),
         ("[database\n", "not valid TOML"),
-        ("colour = 'blue'\n", "unknown setting"),
+        ("colour = 'blue'\n", "colour: unknown key"),
     ],
 )
 def test_configuration_errors_exit_2(config, message, tmp_path, monkeypatch, capsys):

@@ -11,8 +11,10 @@ the library's errors to exit codes, and nothing else does.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import IO
 
@@ -22,10 +24,10 @@ from catalogsync.errors import (
     CatalogSyncError,
     ConfigError,
     DatabaseAccessError,
+    NoDatabaseError,
     SchemaNotReadyError,
 )
-from catalogsync.logs import configure_logging
-from catalogsync.text import printable
+from catalogsync.logs import configure_logging, error_line
 
 __all__ = ["App", "build_parser", "main", "run"]
 
@@ -60,21 +62,31 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(-1 if args.quiet else args.verbose, log_format=args.log_format)
     app = App(args, out or sys.stdout)
+    log_format = args.log_format
     try:
         return int(args.handler(app, args))
-    except (ConfigError, SchemaNotReadyError) as exc:
-        _say("error", exc)
+    except (ConfigError, SchemaNotReadyError, NoDatabaseError) as exc:
+        _say("error", exc, log_format)
         return 2
     except DatabaseAccessError as exc:
-        _say("database error", exc)
+        _say("database error", exc, log_format)
         return 1
     except CatalogSyncError as exc:
-        _say("error", exc)
+        _say("error", exc, log_format)
+        return 1
+    except Exception as exc:
+        if log_format != "json":
+            raise  # a traceback, as Python prints it
+        # A log shipper reads one JSON object a line: the traceback goes inside one.
+        line = json.loads(error_line("internal error", f"{type(exc).__name__}: {exc}", "json"))
+        line["exc_info"] = traceback.format_exc()
+        print(json.dumps(line, ensure_ascii=False), file=sys.stderr)
         return 1
     finally:
         app.close()
 
 
-def _say(what: str, exc: BaseException) -> None:
-    """``catalogsync: error: ...`` on stderr, on one line (the message may quote a provider)."""
-    print(f"catalogsync: {what}: {printable(str(exc))}", file=sys.stderr)
+def _say(what: str, exc: BaseException, log_format: str) -> None:
+    """``catalogsync: error: ...`` on stderr, on one line (the message may quote a provider),
+    or one JSON object with ``--log-format json``."""
+    print(error_line(what, str(exc), log_format), file=sys.stderr)

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import IO
 
 from catalogsync import api
-from catalogsync.config import Settings, find_config_file, load_settings
+from catalogsync.config import Settings
 from catalogsync.errors import ConfigError
 from catalogsync.present.registry import DEFAULT, HISTORY_FORMATS, choose_format, render
-from catalogsync.providers import default_base_urls
 from catalogsync.results import PriceReport, SyncReport
 from catalogsync.text import printable
 
@@ -34,8 +33,7 @@ class App:
 
     @cached_property
     def settings(self) -> Settings:
-        path = find_config_file(self.args.config, os.environ, Path.cwd())
-        return load_settings(path, os.environ, default_base_urls())
+        return api.load_configuration(self.args.config, os.environ, Path.cwd())
 
     @cached_property
     def database(self) -> api.Database:

@@ -16,6 +16,7 @@ from pathlib import PurePath
 from typing import IO
 
 from catalogsync.results import (
+    ConfigSummary,
     DemoResult,
     ModelList,
     PriceReport,
@@ -60,6 +61,7 @@ RENDERERS: dict[type, dict[str, str]] = {
     StatusReport: {"table": "status:render_status_table", "json": "status:render_status_json"},
     RunList: {"table": "runs:render_runs_table", "json": "runs:render_runs_json"},
     RunDetail: {"table": "runs:render_run_table", "json": "runs:render_run_json"},
+    ConfigSummary: {"table": "config:render_config_table", "json": "config:render_config_json"},
     RebuildReport: {
         "table": "rebuild:render_rebuild_table",
         "json": "rebuild:render_rebuild_json",

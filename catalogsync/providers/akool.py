@@ -59,10 +59,11 @@ class AkoolProvider:
     """Adapter for Akool's ``GET /api/open/v4/aigModel/list``."""
 
     name: ClassVar[str] = "akool"
+    config_options: ClassVar[frozenset[str]] = frozenset({"types"})
     default_base_url: ClassVar[str] = "https://openapi.akool.com"
 
     def __init__(self, settings: ProviderSettings) -> None:
-        reject_unknown_options(settings.name, settings.options, {"types"})
+        reject_unknown_options(settings.name, settings.options, self.config_options)
         self._types: list[int] = []
         for value in option_list(settings.name, settings.options, "types", DEFAULT_TYPES):
             if isinstance(value, bool) or not isinstance(value, int):

@@ -147,7 +147,9 @@ def test_fetch_without_a_key_sends_no_auth_header(make_settings, mock_client, fi
         pytest.param({"types": ["1501"]}, "whole numbers", id="string"),
         pytest.param({"types": [True]}, "whole numbers", id="bool"),
         pytest.param({"types": [1501.0]}, "whole numbers", id="float"),
-        pytest.param({"type": [1501]}, "unknown setting", id="unknown-option"),
+        pytest.param(
+            {"type": [1501]}, r'type: unknown key \(did you mean "types"\?\)', id="unknown-option"
+        ),
     ],
 )
 def test_bad_options_are_a_config_error(make_settings, options, message):
