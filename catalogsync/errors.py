@@ -17,6 +17,7 @@ is the only place that maps them to exit codes::
     │       └── AuthenticationError  401/403: the key is missing, wrong or revoked
     ├── PayloadError                 not a valid catalog (names provider and JSON path)
     ├── MassRemovalError             a catalog would remove too many current models
+    ├── NoVersionYetError            a provider had no catalog version by the time asked for
     └── ImportOrderError             an import is older than the newest stored version
 
 Messages are built in ``__init__`` from ids so that every raise site reads the same and
@@ -50,6 +51,21 @@ class InvalidConfigError(ConfigError):
         super().__init__(problems[0] + suffix)
 
 
+class NoVersionYetError(CatalogSyncError):
+    """A provider had no catalog version by ``at`` (exit 1: a fact, not a usage error)."""
+
+    def __init__(self, provider: str, at: datetime, first: tuple[int, datetime] | None) -> None:
+        self.provider = provider
+        self.at = at
+        when = at.isoformat().replace("+00:00", "Z")
+        if first is None:
+            tail = f"{provider} has no catalog versions yet: run `catalogsync sync`"
+        else:
+            observed = first[1].isoformat().replace("+00:00", "Z")
+            tail = f"the first is version {first[0]} observed at {observed}"
+        super().__init__(f"no version of {provider} before {when}; {tail}")
+
+
 class DatabaseError(CatalogSyncError):
     """The database cannot be used."""
 
@@ -81,8 +97,7 @@ class NoDatabaseError(DatabaseError):
     def __init__(self, path: str) -> None:
         self.path = path
         super().__init__(
-            f"no database at {path}; run `catalogsync db upgrade` (or `catalogsync demo` "
-            "for sample data), then `catalogsync sync`"
+            f"no database at {path}; run `catalogsync db upgrade`, then `catalogsync sync`"
         )
 
 

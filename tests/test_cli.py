@@ -447,6 +447,12 @@ def test_every_command_has_help(command, capsys):
     help_text = capsys.readouterr().out
     assert "usage: catalogsync" in help_text
     assert len(help_text.splitlines()) > 3
+    # Each ends with examples, the environment it reads and its exit codes (cli/help.py):
+    # a command added without them fails here.
+    tail = help_text[help_text.index("\nexamples:\n") :]
+    assert "\nenvironment:\n  CATALOGSYNC_" in tail
+    assert "\nexit codes:\n  0  " in tail
+    assert f"  catalogsync {' '.join(command)}" in tail
 
 
 @pytest.mark.parametrize("command", ["versions", "models"])

@@ -116,7 +116,10 @@ def cmd_models(app: App, args: argparse.Namespace) -> int:
 def cmd_diff(app: App, args: argparse.Namespace) -> int:
     provider = app.provider_name(args.provider)
     assert provider is not None  # a required argument
-    app.render(api.diff(app.ready(), provider, args.from_version, args.to_version), args)
+    at = args.at or ()
+    if len(at) > 2 or (at and (args.from_version or args.to_version)):
+        raise ConfigError("diff takes --at once or twice, and not with --from or --to")
+    app.render(api.diff(app.ready(), provider, args.from_version, args.to_version, at), args)
     return 0
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from catalogsync import __version__
 from catalogsync.cli import config_check
+from catalogsync.cli import help as help_texts
 from catalogsync.cli.commands import (
     Handler,
     cmd_daemon,
@@ -164,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
             name, parents=[common], help=help_text, description=help_text
         )
         command.set_defaults(handler=handler)
+        help_texts.attach(command)  # examples, environment, exit codes (cli/help.py)
         return command
 
     db = commands.add_parser(
@@ -264,6 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=parse_version,
         metavar="M",
         help="newer version (default: newest)",
+    )
+    diff.add_argument(
+        "--at",
+        action="append",
+        type=parse_timestamp,
+        metavar="T",
+        help="by time instead: the versions in effect at T (given twice: at each; once: at T "
+        "and now)",
     )
     _format_option(diff, VersionDiff)
 
