@@ -160,6 +160,7 @@ class StatusReport:
     statuses: Sequence[ProviderStatus]
     now: datetime
     max_age: timedelta | None = None
+    verbose: bool = False  # tables show each whole error, not its start
 
     @property
     def stale(self) -> list[ProviderStatus]:

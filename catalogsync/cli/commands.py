@@ -7,6 +7,7 @@ and the parsed arguments, writes its document to ``app.out`` and returns the exi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -169,7 +170,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
 
     settings = app.settings
     report = api.status(app.ready(), settings, max_age=args.max_age)
-    app.render(report, args)
+    app.render(dataclasses.replace(report, verbose=args.verbose > 0), args)
     messages = stale_messages(report)
     for message in messages:
         print(f"catalogsync: {printable(message)}", file=sys.stderr)
