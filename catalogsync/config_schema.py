@@ -5,7 +5,19 @@
 keys in, declared elsewhere (an adapter's own options, ``config_options`` on its class).
 Adding a section is one entry here: its keys and their checks, for example::
 
-    "notify": Section(named=True, keys={"kind": choice("webhook", "slack"), ...}),
+    "notify": Section(
+        {
+            "kind": choice("webhook", "slack"),
+            "providers": strings,
+            "events": strings,
+            "models": strings,
+            "min_pct": number(0),
+            "url_file": readable_file,
+            "secret_file": readable_file,
+            "max_attempts": whole(1),
+        },
+        named=True,  # [notify.NAME]
+    ),
 
 ``check_document`` reads a parsed TOML document against the table and returns every
 problem, each naming the file, the section and the key
@@ -96,6 +108,23 @@ def text(value: Any, _: Context) -> str | None:
     if not isinstance(value, str):
         return "must be a string"
     return None if value else "must not be empty"
+
+
+def choice(*allowed: str) -> Check:
+    """One of ``allowed``."""
+    names = ", ".join(f'"{name}"' for name in allowed)
+
+    def check(value: Any, _: Context) -> str | None:
+        return None if value in allowed else f"must be one of {names}"
+
+    return check
+
+
+def strings(value: Any, _: Context) -> str | None:
+    """A list of non-empty strings (``providers = ["akool", "auriko"]``)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        return "must be a list of strings"
+    return None
 
 
 def url(value: Any, _: Context) -> str | None:

@@ -8,7 +8,15 @@ import json
 import pytest
 
 from catalogsync.cli import main
-from catalogsync.config_schema import SECTIONS, Section, check_document, number
+from catalogsync.config_schema import (
+    SECTIONS,
+    Section,
+    check_document,
+    choice,
+    number,
+    readable_file,
+    strings,
+)
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -30,11 +38,25 @@ def folder(tmp_path, monkeypatch):
 TYPO = '[providers.akool]\nschedual = "@every 1h"\n'
 
 
-@pytest.mark.parametrize("command", [["config", "check"], ["status"], ["versions"], ["sync"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["config", "check"],
+        ["status"],
+        ["versions"],
+        ["sync"],
+        ["demo"],
+        # With the database named on the command line, the file is still checked.
+        ["versions", "--database-url", "sqlite:///elsewhere.db"],
+        ["db", "upgrade", "--database-url", "sqlite:///elsewhere.db"],
+    ],
+    ids=" ".join,
+)
 def test_a_misspelt_key_stops_every_command_naming_file_section_and_key(folder, command, capsys):
     (folder / "catalogsync.toml").write_text(TYPO)
     code, out = run(*command)
     assert (code, out) == (2, "")
+    assert sorted(p.name for p in folder.iterdir()) == ["catalogsync.toml"]  # nothing written
     assert (
         'catalogsync.toml: [providers.akool] schedual: unknown key (did you mean "schedule"?)'
         in capsys.readouterr().err
@@ -136,9 +158,30 @@ def test_with_json_logs_each_problem_is_a_json_line(folder, capsys):
 
 def test_a_section_is_declared_in_one_place(tmp_path, monkeypatch):
     """A new section is one entry of SECTIONS: its keys are then checked like any other."""
-    monkeypatch.setitem(SECTIONS, "extra", Section({"ratio": number(0, 1)}, named=True))
-    data = {"extra": {"one": {"ratio": 3, "ration": 1}}}
+    declared = Section(
+        {
+            "kind": choice("webhook", "slack"),
+            "providers": strings,
+            "ratio": number(0, 1),
+            "secret_file": readable_file,
+        },
+        named=True,
+    )
+    monkeypatch.setitem(SECTIONS, "extra", declared)
+    (tmp_path / "secret").write_text("s")
+    good = {"kind": "slack", "providers": ["akool"], "ratio": 0.5, "secret_file": "secret"}
+    assert check_document({"extra": {"ok": good}}, "f.toml", tmp_path) == []
+    data = {
+        "extra": {
+            "one": {"ratio": 3, "ration": 1, "kind": "email", "providers": "akool"},
+            "two": {"secret_file": "nowhere"},
+        }
+    }
     assert check_document(data, "f.toml", tmp_path) == [
         "f.toml: [extra.one] ratio: must be between 0 and 1",
         'f.toml: [extra.one] ration: unknown key (did you mean "ratio"?)',
+        'f.toml: [extra.one] kind: must be one of "webhook", "slack"',
+        "f.toml: [extra.one] providers: must be a list of strings",
+        f"f.toml: [extra.two] secret_file: {tmp_path / 'nowhere'} cannot be read: "
+        "No such file or directory",
     ]

@@ -128,3 +128,11 @@ def test_fatal_errors_are_json_lines_with_json_logs(tmp_path, monkeypatch, capsy
     assert "Traceback" in line["exc_info"]
     with pytest.raises(RuntimeError):  # text logs: Python's own traceback, as before
         status()
+
+
+def test_stale_messages_are_json_lines_with_json_logs(failing, capsys):
+    code, _ = status("--max-age", "1m", "--log-format", "json", "--format", "json")
+    assert code == 1
+    lines = _json_lines(capsys.readouterr().err)
+    assert any(line["message"].startswith("akool: last success 3h") for line in lines)
+    assert {line["level"] for line in lines} == {"WARNING"}

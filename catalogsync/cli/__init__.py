@@ -64,6 +64,8 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     app = App(args, out or sys.stdout)
     log_format = args.log_format
     try:
+        if not getattr(args, "reports_config_itself", False):
+            app.settings  # noqa: B018 - every command checks the whole file first, alike
         return int(args.handler(app, args))
     except (ConfigError, SchemaNotReadyError, NoDatabaseError) as exc:
         _say("error", exc, log_format)

@@ -18,9 +18,9 @@ from typing import IO
 from catalogsync import api
 from catalogsync.config import Settings
 from catalogsync.errors import ConfigError
+from catalogsync.logs import notice_line
 from catalogsync.present.registry import DEFAULT, HISTORY_FORMATS, choose_format, render
 from catalogsync.results import PriceReport, SyncReport
-from catalogsync.text import printable
 
 Handler = Callable[["App", argparse.Namespace], int]
 
@@ -144,7 +144,9 @@ def cmd_report_prices(app: App, args: argparse.Namespace) -> int:
             render(report, chosen, handle)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    print(f"wrote {len(report.rows)} price changes to {path}", file=sys.stderr)
+    wrote = f"wrote {len(report.rows)} price changes to {path}"
+    json_logs = args.log_format == "json"
+    print(notice_line(wrote, "json", "INFO") if json_logs else wrote, file=sys.stderr)
     return 0
 
 
@@ -173,7 +175,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
     app.render(dataclasses.replace(report, verbose=args.verbose > 0), args)
     messages = stale_messages(report)
     for message in messages:
-        print(f"catalogsync: {printable(message)}", file=sys.stderr)
+        print(notice_line(message, args.log_format), file=sys.stderr)
     return 1 if messages else 0
 
 

@@ -44,6 +44,7 @@ def register(commands: Any, add: Any) -> None:
         cmd_config_check,
         "validate every section and key of the configuration; exit 2 naming each problem",
     )
+    check.set_defaults(reports_config_itself=True)  # every problem, not only the first
     check.add_argument(
         "--format", choices=format_names(ConfigSummary), default=DEFAULT, help="output format"
     )
