@@ -148,7 +148,10 @@ def load_settings(
         raise InvalidConfigError(problems)
     database, sync, http = (data.get(key, {}) for key in ("database", "sync", "http"))
     providers_data = data.get("providers", {})
-    instances = resolve_instances(providers_data, default_base_urls, environ)
+    try:
+        instances = resolve_instances(providers_data, default_base_urls, environ)
+    except ConfigError as exc:  # about the file's [providers] sections: name the file
+        raise ConfigError(f"{shown_path(path)}: {exc}" if path else str(exc)) from None
     providers = {
         name: _provider_settings(
             (name, adapter),
