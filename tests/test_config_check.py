@@ -185,3 +185,22 @@ def test_a_section_is_declared_in_one_place(tmp_path, monkeypatch):
         f"f.toml: [extra.two] secret_file: {tmp_path / 'nowhere'} cannot be read: "
         "No such file or directory",
     ]
+
+
+def test_a_misspelt_provider_section_is_named_with_a_suggestion(folder, capsys):
+    (folder / "catalogsync.toml").write_text("[providers.akol]\nenabled = false\n")
+    assert run("status")[0] == 2
+    assert (
+        'catalogsync.toml: unknown provider(s) in [providers]: akol (did you mean "akool"?)'
+        in capsys.readouterr().err
+    )
+
+
+def test_usage_errors_are_json_lines_with_json_logs(capsys):
+    with pytest.raises(SystemExit) as exited:
+        run("status", "--max-age", "soon", "--log-format", "json")
+    assert exited.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    document = json.loads(line)
+    assert document["error"] == "usage error"
+    assert "not a duration: 'soon'" in document["message"]

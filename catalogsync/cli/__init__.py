@@ -10,7 +10,10 @@ the library's errors to exit codes, and nothing else does.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import gc
+import io
 import json
 import os
 import sys
@@ -59,7 +62,8 @@ def run() -> int:
 
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(argv)
     configure_logging(-1 if args.quiet else args.verbose, log_format=args.log_format)
     app = App(args, out or sys.stdout)
     log_format = args.log_format
@@ -86,6 +90,30 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
         return 1
     finally:
         app.close()
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """The parsed command line; a usage error (exit 2) is one JSON line on stderr too
+    when ``--log-format json`` was asked for, as every other message then is."""
+    if not _json_logs(argv):
+        return build_parser().parse_args(argv)
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            return build_parser().parse_args(argv)
+    except SystemExit as exc:
+        if exc.code == 0:
+            sys.stderr.write(said.getvalue())
+        else:
+            lines = said.getvalue().strip().splitlines() or ["invalid usage"]
+            print(error_line("usage error", lines[-1], "json"), file=sys.stderr)
+        raise
+
+
+def _json_logs(argv: list[str]) -> bool:
+    """Whether ``argv`` asks for JSON logs (read before the grammar, which may refuse it)."""
+    pairs = zip(argv, [*argv[1:], ""], strict=True)
+    return "--log-format=json" in argv or ("--log-format", "json") in pairs
 
 
 def _say(what: str, exc: BaseException, log_format: str) -> None:
