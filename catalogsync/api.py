@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from catalogsync.config_check import load_configuration as load_configuration
+from catalogsync.config_check import summarize_configuration as summarize_configuration
 from catalogsync.costing.points import price_at as price_at
 from catalogsync.costing.report import reprice as reprice
 from catalogsync.costing.reprice import cost_of as cost_of
@@ -34,7 +36,7 @@ from catalogsync.database import database_boundary as _database_boundary
 from catalogsync.database import open_database as open_database
 from catalogsync.database import upgrade_database as upgrade_database
 from catalogsync.db.session import reading
-from catalogsync.errors import ConfigError, NotFoundError
+from catalogsync.errors import ConfigError, NotFoundError, NoVersionYetError
 from catalogsync.prune import prune_runs as prune_runs
 from catalogsync.reads.catalogs import changed_model_ids, load_catalog
 from catalogsync.reads.versions import VersionRow, list_versions, table_counts, version_as_of
@@ -53,6 +55,7 @@ from catalogsync.results import (
 
 if TYPE_CHECKING:
     import httpx
+    from sqlalchemy import Connection
 
     from catalogsync.config import Settings
 
@@ -157,13 +160,16 @@ def catalogs(
 ) -> ModelList:
     """The catalog of ``provider`` (default: of every installed one), now or as of ``as_of``.
 
-    As of a time, a provider with no version by then is left out.
+    As of a time, a provider with no version by then is left out, or, when it is the
+    one asked for, ``NoVersionYetError`` says so and when its first version was observed.
     """
     named = installed_provider(settings, provider)
     names = [named] if named else list(settings.providers)
     with reading(db.engine) as conn:
         if as_of is None:
             found = [load_catalog(conn, name) for name in names]
+        elif named:  # one provider asked for: say so when it had nothing yet
+            found = [load_catalog(conn, named, version_at(conn, named, as_of))]
         else:
             found = [
                 load_catalog(conn, name, version)
@@ -175,19 +181,30 @@ def catalogs(
 
 @_database_boundary
 def diff(
-    db: Database, provider: str, from_version: int | None = None, to_version: int | None = None
+    db: Database,
+    provider: str,
+    from_version: int | None = None,
+    to_version: int | None = None,
+    at: Sequence[datetime] = (),
 ) -> VersionDiff:
     """What changed between two versions of ``provider``: by default the newest two.
 
     ``to_version`` defaults to the newest, ``from_version`` to the one before it; version
     1 is compared with nothing. ``NotFoundError`` names a version that does not exist.
+    ``at`` picks them by time instead: the versions in effect at its two times (one
+    time: that one's and the newest); ``NoVersionYetError`` when there was none yet.
     """
     from catalogsync.diff import diff_catalogs
 
     with reading(db.engine) as conn:
+        if at:
+            picked = [version_at(conn, provider, when).version for when in sorted(at)]
+            from_version, to_version = picked[0], (picked[1] if len(picked) > 1 else None)
         found = {v.version: v for v in list_versions(conn, provider)}
         if not found:
             raise NotFoundError(f"{provider} has no catalog versions yet: run `catalogsync sync`")
+        if at and to_version is None:
+            to_version = max(found)
         to_number = to_version if to_version is not None else max(found)
         from_number = from_version if from_version is not None else to_number - 1
         new = _version(found, provider, to_number)
@@ -199,6 +216,15 @@ def diff(
             load_catalog(conn, provider, new, only=only),
         )
     return VersionDiff(provider, old, new, changes)
+
+
+def version_at(conn: Connection, provider: str, at: datetime) -> VersionRow:
+    """The version of ``provider`` in effect at ``at``; ``NoVersionYetError`` before its first."""
+    version = version_as_of(conn, provider, at)
+    if version is None:
+        first = next(iter(list_versions(conn, provider)), None)
+        raise NoVersionYetError(provider, at, (first.version, first.fetched_at) if first else None)
+    return version
 
 
 def _version(found: dict[int, VersionRow], provider: str, number: int) -> VersionRow:

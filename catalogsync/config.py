@@ -12,20 +12,19 @@ file can be committed and shared. They are wrapped in ``Secret``, whose ``repr``
 
 from __future__ import annotations
 
-import math
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from catalogsync.errors import ConfigError
+from catalogsync.config_schema import HTTP_KEYS, PROVIDER_KEYS, SECTIONS, Context, check_document
+from catalogsync.config_schema import url as url_problem
+from catalogsync.errors import ConfigError, InvalidConfigError
 from catalogsync.instances import api_key_env, base_url_env, resolve_instances
 from catalogsync.payloads import Secret, mask_url, url_password
-from catalogsync.schedules import build_trigger, interval_seconds
 
 DEFAULT_DATABASE_URL = "sqlite:///catalogsync.db"
 DEFAULT_SCHEDULE = "0 * * * *"
@@ -33,35 +32,6 @@ CONFIG_FILENAME = "catalogsync.toml"
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_RETRY_AFTER_SECONDS = 60.0
 DEFAULT_DEADLINE_SECONDS = 120.0
-
-_PROVIDER_KEYS = {
-    "adapter",
-    "enabled",
-    "base_url",
-    "api_key_file",
-    "schedule",
-    "timeout_seconds",
-    "max_attempts",
-    "max_response_bytes",
-    "max_retry_after_seconds",
-    "deadline_seconds",
-    "jitter_seconds",
-}
-_HTTP_KEYS = {
-    "timeout_seconds",
-    "deadline_seconds",
-    "max_attempts",
-    "max_response_bytes",
-    "max_retry_after_seconds",
-}
-_DAEMON_KEYS = {
-    "run_at_start",
-    "metrics_port",
-    "metrics_host",
-    "stop_timeout_seconds",
-    "timezone",
-}
-_TOP_KEYS = {"database", "sync", "http", "daemon", "providers"}
 
 
 @dataclass(frozen=True)
@@ -155,95 +125,66 @@ def load_settings(
     path: Path | None,
     environ: Mapping[str, str],
     default_base_urls: Mapping[str, str],
+    adapter_options: Mapping[str, frozenset[str]] | None = None,
 ) -> Settings:
-    """Read ``path`` (if any), apply environment overrides, and validate everything.
+    """Read ``path`` (if any), check it whole, apply environment overrides, and validate.
 
     ``default_base_urls`` names the installed adapters and their public hosts (empty
     for an adapter whose instances must each be given one); the providers are the
-    instances ``catalogsync.instances.resolve_instances`` finds.
+    instances ``catalogsync.instances.resolve_instances`` finds. ``adapter_options``
+    names each adapter's own ``[providers.NAME]`` keys (``config_options``), so that a
+    misspelt key is caught here, named with its file, section and key; every problem
+    of the file is raised at once (``InvalidConfigError``, ``config_schema``).
     """
     data = _read_toml(path) if path else {}
-    _reject_unknown(data, _TOP_KEYS, "the top level")
-    database = _table(data, "database")
-    _reject_unknown(database, {"url"}, "[database]")
-    sync = _table(data, "sync")
-    _reject_unknown(sync, {"max_removal_fraction"}, "[sync]")
-    http = _table(data, "http")
-    _reject_unknown(http, _HTTP_KEYS, "[http]")
-    providers_data = _table(data, "providers")
-    instances = resolve_instances(providers_data, default_base_urls, environ)
     here = path.parent if path else Path.cwd()  # where relative key files are
+
+    def extra_keys(_section: str, name: str, table: Mapping[str, Any]) -> frozenset[str] | None:
+        adapter = table.get("adapter", name)
+        return (adapter_options or {}).get(adapter) if isinstance(adapter, str) else None
+
+    problems = check_document(data, shown_path(path), here, extra_keys)
+    if problems:
+        raise InvalidConfigError(problems)
+    database, sync, http = (data.get(key, {}) for key in ("database", "sync", "http"))
+    providers_data = data.get("providers", {})
+    try:
+        instances = resolve_instances(providers_data, default_base_urls, environ)
+    except ConfigError as exc:  # about the file's [providers] sections: name the file
+        raise ConfigError(f"{shown_path(path)}: {exc}" if path else str(exc)) from None
     providers = {
         name: _provider_settings(
-            (name, adapter), providers_data.get(name, {}), http, environ, default_base_urls, here
+            (name, adapter),
+            {**http, **providers_data.get(name, {})},
+            environ,
+            default_base_urls,
+            here,
         )
         for name, adapter in instances.items()
     }
-    fraction = _number(sync.get("max_removal_fraction", 0.5), "[sync] max_removal_fraction")
-    if not 0 <= fraction <= 1:
-        raise ConfigError("[sync] max_removal_fraction must be between 0 and 1")
     url = environ.get("CATALOGSYNC_DATABASE_URL") or database.get("url") or DEFAULT_DATABASE_URL
-    if not isinstance(url, str):
-        raise ConfigError("[database] url must be a string")
+    daemon = data.get("daemon", {})
     return Settings(
         database_url=url,
         providers=providers,
-        max_removal_fraction=fraction,
+        max_removal_fraction=float(sync.get("max_removal_fraction", 0.5)),
         config_path=path,
-        daemon=_daemon_settings(_table(data, "daemon")),
+        daemon=DaemonSettings(**{k: daemon[k] for k in SECTIONS["daemon"].keys if k in daemon}),
     )
-
-
-def _daemon_settings(data: Mapping[str, Any]) -> DaemonSettings:
-    _reject_unknown(data, _DAEMON_KEYS, "[daemon]")
-    defaults = DaemonSettings()
-    run_at_start = data.get("run_at_start", defaults.run_at_start)
-    if not isinstance(run_at_start, bool):
-        raise ConfigError("[daemon] run_at_start must be true or false")
-    port = data.get("metrics_port")
-    if port is not None and (
-        not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535
-    ):
-        raise ConfigError("[daemon] metrics_port must be a port number (0-65535)")
-    host = data.get("metrics_host", defaults.metrics_host)
-    if not isinstance(host, str) or not host:
-        raise ConfigError("[daemon] metrics_host must be a host name or address")
-    stop_timeout = _number(
-        data.get("stop_timeout_seconds", defaults.stop_timeout_seconds),
-        "[daemon] stop_timeout_seconds",
-    )
-    if stop_timeout <= 0:
-        raise ConfigError("[daemon] stop_timeout_seconds must be positive")
-    zone = data.get("timezone", defaults.timezone)
-    try:
-        if not isinstance(zone, str):
-            raise ValueError(zone)
-        if zone != "UTC":  # UTC needs no time zone database (slim images may lack one)
-            ZoneInfo(zone)
-    except (ValueError, ZoneInfoNotFoundError):
-        raise ConfigError(
-            f"[daemon] timezone {zone!r} is not a time zone name (e.g. 'UTC', 'Europe/Berlin')"
-        ) from None
-    return DaemonSettings(run_at_start, port, host, stop_timeout, zone)
 
 
 def _provider_settings(
     instance: tuple[str, str],
     data: Mapping[str, Any],
-    http: Mapping[str, Any],
     environ: Mapping[str, str],
     default_base_urls: Mapping[str, str],
     base_dir: Path,
 ) -> ProviderSettings:
+    """One instance's settings from its section (over ``[http]``'s), already checked."""
     name, adapter = instance
     where = f"[providers.{name}]"
-    if "api_key" in data:
-        raise ConfigError(
-            f"{where}: api_key does not belong in the configuration file; set "
-            f"{api_key_env(name)} or name a file with api_key_file"
-        )
-    known = {k: v for k, v in data.items() if k in _PROVIDER_KEYS}
-    options = {k: v for k, v in data.items() if k not in _PROVIDER_KEYS}
+    known = {k: v for k, v in data.items() if k in PROVIDER_KEYS}
+    options = {k: v for k, v in data.items() if k not in PROVIDER_KEYS}
     from_env = environ.get(base_url_env(name))
     base_url = from_env or known.get("base_url") or default_base_urls[adapter]
     if not base_url:
@@ -251,70 +192,25 @@ def _provider_settings(
             f"{where}: adapter {adapter!r} has no default base URL; set base_url in "
             f"{where} or {base_url_env(name)}"
         )
-    setting = base_url_env(name) if from_env else f"{where} base_url"
-    if not isinstance(base_url, str) or not re.match(r"^https?://[^/?#]", base_url):
-        shown = mask_url(base_url) if isinstance(base_url, str) else repr(base_url)
-        raise ConfigError(f"{setting} must be an http(s) URL, got {shown!r}")
-    if not _plain_text(base_url) or re.search(r"\s", base_url):
-        raise ConfigError(
-            f"{setting} holds white space, a control character or non-ASCII text "
-            "(percent-encode it); the URL is not shown"
-        )
-    schedule = known.get("schedule", DEFAULT_SCHEDULE)
-    if not isinstance(schedule, str):
-        raise ConfigError(f"{where}: schedule must be a string")
-    validate_schedule(schedule, where)
-    jitter = _number(known.get("jitter_seconds", 0.0), f"{where} jitter_seconds")
-    period = interval_seconds(schedule)
-    if jitter < 0 or (period is not None and jitter >= period):
-        raise ConfigError(
-            f"{where}: jitter_seconds must be at least 0 and shorter than the schedule's interval"
-        )
-    enabled = known.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise ConfigError(f"{where}: enabled must be true or false")
-    timeout = _number(
-        known.get("timeout_seconds", http.get("timeout_seconds", 30.0)), f"{where} timeout_seconds"
-    )
-    attempts = known.get("max_attempts", http.get("max_attempts", 3))
-    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
-        raise ConfigError(f"{where}: max_attempts must be a whole number >= 1")
-    if timeout <= 0:
-        raise ConfigError(f"{where}: timeout_seconds must be positive")
-    max_bytes = known.get(
-        "max_response_bytes", http.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)
-    )
-    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1:
-        raise ConfigError(f"{where}: max_response_bytes must be a whole number >= 1")
-    retry_after_cap = _number(
-        known.get(
-            "max_retry_after_seconds",
-            http.get("max_retry_after_seconds", DEFAULT_MAX_RETRY_AFTER_SECONDS),
-        ),
-        f"{where} max_retry_after_seconds",
-    )
-    if retry_after_cap < 0:
-        raise ConfigError(f"{where}: max_retry_after_seconds must be at least 0")
-    deadline = _number(
-        known.get("deadline_seconds", http.get("deadline_seconds", DEFAULT_DEADLINE_SECONDS)),
-        f"{where} deadline_seconds",
-    )
-    if deadline <= 0:
-        raise ConfigError(f"{where}: deadline_seconds must be above 0")
+    problem = url_problem(base_url, Context(base_dir)) if from_env else None
+    if problem:
+        shown = "" if "not shown" in problem else f", got {mask_url(base_url)!r}"
+        raise ConfigError(f"{base_url_env(name)} {problem}{shown}")
+    tuning: dict[str, Any] = {
+        key: float(known[key]) if key.endswith("_seconds") else known[key]
+        for key in HTTP_KEYS
+        if key in known
+    }
     return ProviderSettings(
         name=name,
         base_url=base_url.rstrip("/"),
         api_key=_api_key(name, known.get("api_key_file"), environ, base_dir),
-        enabled=enabled,
-        schedule=schedule,
-        timeout_seconds=timeout,
-        max_attempts=attempts,
-        max_response_bytes=max_bytes,
-        max_retry_after_seconds=retry_after_cap,
-        jitter_seconds=jitter,
+        enabled=known.get("enabled", True),
+        schedule=known.get("schedule", DEFAULT_SCHEDULE),
+        jitter_seconds=float(known.get("jitter_seconds", 0.0)),
         options=options,
-        deadline_seconds=deadline,
         adapter=adapter,
+        **tuning,
     )
 
 
@@ -324,10 +220,8 @@ def _api_key(
     value = environ.get(api_key_env(name), "").strip()
     if value:
         return _key(value, api_key_env(name))
-    if key_file is None:
-        return None
     if not isinstance(key_file, str):
-        raise ConfigError(f"[providers.{name}] api_key_file must be a path")
+        return None
     path = base_dir / Path(key_file).expanduser()
     try:
         text = path.read_text(encoding="utf-8").strip()
@@ -340,7 +234,7 @@ def _api_key(
 
 def _key(value: str, setting: str) -> Secret:
     """An API key, refused when it could not be sent as a header value as it is."""
-    if not _plain_text(value):
+    if not (value.isascii() and value.isprintable()):
         raise ConfigError(
             f"{setting}: the API key holds a control character or non-ASCII text, "
             "which no HTTP header can carry (the key is not shown)"
@@ -348,21 +242,14 @@ def _key(value: str, setting: str) -> Secret:
     return Secret(value)
 
 
-def _plain_text(value: str) -> bool:
-    """Printable ASCII only: no control characters (newlines included), nothing beyond."""
-    return value.isascii() and value.isprintable()
-
-
-def validate_schedule(schedule: str, where: str) -> None:
-    """Accept five-field cron or ``@every <N>s|m|h``; raise ``ConfigError`` otherwise.
-
-    The schedule is built into the trigger the daemon will use, so every field is checked
-    now (``61 * * * *`` fails here, not at the first run).
-    """
+def shown_path(path: Path | None) -> str:
+    """The file as errors name it: relative to the working directory when inside it."""
+    if path is None:
+        return "(no file)"
     try:
-        build_trigger(schedule, UTC)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: schedule {schedule!r} is not valid: {exc}") from None
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -373,24 +260,3 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
-
-
-def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"[{key}] must be a table")
-    return value
-
-
-def _reject_unknown(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ConfigError(f"unknown setting(s) in {where}: {', '.join(unknown)}")
-
-
-def _number(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{what} must be a number")
-    if not math.isfinite(value):
-        raise ConfigError(f"{what} must be a finite number")
-    return float(value)

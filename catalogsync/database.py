@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from catalogsync.db.session import make_engine
-from catalogsync.errors import DatabaseAccessError
+from catalogsync.db.session import make_engine, sqlite_file
+from catalogsync.errors import DatabaseAccessError, NoDatabaseError
 from catalogsync.results import SchemaUpgrade
 
 if TYPE_CHECKING:
@@ -71,7 +72,13 @@ def upgrade_database(db: Database) -> SchemaUpgrade:
 
 @database_boundary
 def check_schema(db: Database) -> None:
-    """Raise ``SchemaNotReadyError`` unless the schema is the one this release needs."""
+    """Raise ``SchemaNotReadyError`` unless the schema is the one this release needs, and
+    ``NoDatabaseError`` for a SQLite file that is not there: SQLite creates a file on
+    connecting, and a command that only reads must leave no empty database behind."""
     from catalogsync.db.migrate import require_current_schema
+
+    path = sqlite_file(db.engine.url) if db.engine.url.get_backend_name() == "sqlite" else None
+    if path is not None and not Path(path).exists():
+        raise NoDatabaseError(path)
 
     require_current_schema(db.engine)

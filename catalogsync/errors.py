@@ -5,9 +5,11 @@ is the only place that maps them to exit codes::
 
     CatalogSyncError
     ├── ConfigError                  bad settings or usage (exit 2)
-    │   └── NotFoundError            a named version or provider does not exist
+    │   ├── NotFoundError            a named version or provider does not exist
+    │   └── InvalidConfigError       the configuration file's problems, each on one line
     ├── DatabaseError                the database is unreachable or not migrated
     │   ├── SchemaNotReadyError      run `catalogsync db upgrade` first
+    │   ├── NoDatabaseError          a SQLite file that does not exist (never created by a read)
     │   └── DatabaseAccessError      a connection or statement failed (what the database said)
     ├── ProviderError                anything that went wrong talking to a provider
     │   ├── TransientProviderError   timeouts, connection errors, 429, 5xx: worth a retry
@@ -15,6 +17,7 @@ is the only place that maps them to exit codes::
     │       └── AuthenticationError  401/403: the key is missing, wrong or revoked
     ├── PayloadError                 not a valid catalog (names provider and JSON path)
     ├── MassRemovalError             a catalog would remove too many current models
+    ├── NoVersionYetError            a provider had no catalog version by the time asked for
     └── ImportOrderError             an import is older than the newest stored version
 
 Messages are built in ``__init__`` from ids so that every raise site reads the same and
@@ -36,6 +39,31 @@ class ConfigError(CatalogSyncError):
 
 class NotFoundError(ConfigError):
     """The command line names something that does not exist (a version, a provider)."""
+
+
+class InvalidConfigError(ConfigError):
+    """The configuration file breaks its schema; ``problems`` names each file, section and key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        more = len(problems) - 1
+        suffix = f" (and {more} more: see `catalogsync config check`)" if more else ""
+        super().__init__(problems[0] + suffix)
+
+
+class NoVersionYetError(CatalogSyncError):
+    """A provider had no catalog version by ``at`` (exit 1: a fact, not a usage error)."""
+
+    def __init__(self, provider: str, at: datetime, first: tuple[int, datetime] | None) -> None:
+        self.provider = provider
+        self.at = at
+        when = at.isoformat().replace("+00:00", "Z")
+        if first is None:
+            tail = f"{provider} has no catalog versions yet: run `catalogsync sync`"
+        else:
+            observed = first[1].isoformat().replace("+00:00", "Z")
+            tail = f"the first is version {first[0]} observed at {observed}"
+        super().__init__(f"no version of {provider} before {when}; {tail}")
 
 
 class DatabaseError(CatalogSyncError):
@@ -61,6 +89,16 @@ class SchemaNotReadyError(DatabaseError):
                 f"the database {state}, this catalogsync needs {head}: run `catalogsync db upgrade`"
             )
         super().__init__(message)
+
+
+class NoDatabaseError(DatabaseError):
+    """A command that only reads was pointed at a SQLite file that does not exist."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"no database at {path}; run `catalogsync db upgrade`, then `catalogsync sync`"
+        )
 
 
 class DatabaseAccessError(DatabaseError):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from difflib import get_close_matches
 from typing import Any
 
 from catalogsync.errors import ConfigError
@@ -76,8 +77,10 @@ def resolve_instances(
             )
         found[name] = adapter
     if unknown:
+        close = get_close_matches(min(unknown), sorted(adapters), n=1)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
         raise ConfigError(
-            f"unknown provider(s) in [providers]: {', '.join(sorted(unknown))}; installed: "
+            f"unknown provider(s) in [providers]: {', '.join(sorted(unknown))}{hint}; installed: "
             f'{installed} (for an instance of one, set adapter = "ADAPTER" in its section)'
         )
     _require_distinct_environment(found)

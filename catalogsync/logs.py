@@ -98,6 +98,31 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(document, ensure_ascii=False, default=str)
 
 
+def error_line(what: str, message: str, log_format: str = "text") -> str:
+    """A fatal error as the command's last line on stderr: ``catalogsync: error: ...`` for
+    people, or, with ``--log-format json``, one JSON object like every other log line."""
+    if log_format != "json":
+        return f"catalogsync: {what}: {printable(message)}"
+    return notice_line(message, log_format, "ERROR", error=what)
+
+
+def notice_line(message: str, log_format: str, level: str = "WARNING", **extra: str) -> str:
+    """A line a command writes to stderr itself (``catalogsync: MESSAGE``), as one JSON
+    object with ``--log-format json``, so that a log shipper reads every line alike."""
+    if log_format != "json":
+        return f"catalogsync: {printable(message)}"
+    document = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "level": level,
+        "logger": "catalogsync.cli",
+        "message": message,
+        "provider": None,
+        "run_id": None,
+        **extra,
+    }
+    return json.dumps(document, ensure_ascii=False)
+
+
 def configure_logging(
     verbosity: int = 0, stream: IO[str] | None = None, log_format: str = "text"
 ) -> None:

@@ -160,6 +160,7 @@ class StatusReport:
     statuses: Sequence[ProviderStatus]
     now: datetime
     max_age: timedelta | None = None
+    verbose: bool = False  # tables show each whole error, not its start
 
     @property
     def stale(self) -> list[ProviderStatus]:
@@ -213,3 +214,25 @@ class PruneReport:
     cutoff: datetime
     dry_run: bool
     providers: Sequence[PrunedProvider]
+
+
+@dataclass(frozen=True)
+class ConfiguredProvider:
+    """One provider as the configuration has it (no secret: where its key comes from)."""
+
+    provider: str
+    adapter: str
+    state: str  # enabled | disabled | skipped
+    reason: str  # why (e.g. "no API key: set AKOOL_API_KEY or api_key_file")
+    schedule: str
+    base_url: str  # password masked
+    key_from: str | None  # the variable or file the key was read from; None without one
+
+
+@dataclass(frozen=True)
+class ConfigSummary:
+    """A configuration that passed every check: the file, the database, the providers."""
+
+    path: str | None  # None: no file, defaults and environment only
+    database_url: str  # password masked
+    providers: Sequence[ConfiguredProvider]

@@ -407,12 +407,12 @@ def test_global_options_before_or_after_the_command(position, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ("[providers.akool]\napi_key = 'x'\n", "api_key does not belong"),
+        ("[providers.akool]\napi_key = 'x'\n", "api_key: does not belong"),
         ("[providers.nope]\n", "unknown provider"),
         ("[providers.akool]\nschedule = 'hourly'\n", "five-field cron"),
         ("[providers.akool]\ntypes = []\n", "types"),
         ("[database\n", "not valid TOML"),
-        ("colour = 'blue'\n", "unknown setting"),
+        ("colour = 'blue'\n", "colour: unknown key"),
     ],
 )
 def test_configuration_errors_exit_2(config, message, tmp_path, monkeypatch, capsys):
@@ -447,6 +447,12 @@ def test_every_command_has_help(command, capsys):
     help_text = capsys.readouterr().out
     assert "usage: catalogsync" in help_text
     assert len(help_text.splitlines()) > 3
+    # Each ends with examples, the environment it reads and its exit codes (cli/help.py):
+    # a command added without them fails here.
+    tail = help_text[help_text.index("\nexamples:\n") :]
+    assert "\nenvironment:\n  CATALOGSYNC_" in tail
+    assert "\nexit codes:\n  0  " in tail
+    assert f"  catalogsync {' '.join(command)}" in tail
 
 
 @pytest.mark.parametrize("command", ["versions", "models"])

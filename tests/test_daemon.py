@@ -269,7 +269,7 @@ def test_sigterm_during_a_slow_sync_exits_within_the_stop_timeout(
         ("[providers.akool]\nschedule = '* * * * 8'\n", "day of week"),
         ("[providers.akool]\njitter_seconds = -1\n", "jitter_seconds"),
         ("[daemon]\ntimezone = 'Mars/Olympus'\n", "time zone"),
-        ("[daemon]\nrun_at_once = true\n", "unknown setting"),
+        ("[daemon]\nrun_at_once = true\n", "[daemon] run_at_once: unknown key"),
     ],
 )
 def test_configuration_errors_stop_the_daemon_at_start(config, message, tmp_path, capsys):

@@ -231,11 +231,20 @@ def test_http_settings_come_from_http_and_each_provider(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[http]\nmax_response_bytes = 0\n", "max_response_bytes must be a whole number >= 1"),
-        ("[http]\nmax_response_bytes = 1.5\n", "max_response_bytes must be a whole number"),
-        ("[providers.akool]\nmax_retry_after_seconds = -1\n", "must be at least 0"),
-        ("[http]\nmax_retry_after_seconds = 'soon'\n", "must be a number"),
-        ("[http]\nretries = 3\n", "unknown setting(s) in [http]: retries"),
+        (
+            "[http]\nmax_response_bytes = 0\n",
+            "[http] max_response_bytes: must be a whole number >= 1",
+        ),
+        ("[http]\nmax_response_bytes = 1.5\n", "[http] max_response_bytes: must be a whole number"),
+        (
+            "[providers.akool]\nmax_retry_after_seconds = -1\n",
+            "[providers.akool] max_retry_after_seconds: must be at least 0",
+        ),
+        (
+            "[http]\nmax_retry_after_seconds = 'soon'\n",
+            "[http] max_retry_after_seconds: must be a number",
+        ),
+        ("[http]\nretries = 3\n", "[http] retries: unknown key"),
     ],
 )
 def test_bad_http_settings_are_configuration_errors(text, message, tmp_path):

@@ -496,11 +496,14 @@ def test_cli_a_trickling_provider_holds_neither_the_sync_nor_those_after_it(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[http]\ndeadline_seconds = 0\n", "deadline_seconds must be above 0"),
-        ("[http]\ndeadline_seconds = -1\n", "deadline_seconds must be above 0"),
-        ("[http]\ndeadline_seconds = inf\n", "deadline_seconds must be a finite number"),
-        ("[http]\ndeadline_seconds = nan\n", "deadline_seconds must be a finite number"),
-        ("[providers.akool]\ndeadline_seconds = 'soon'\n", "deadline_seconds must be a number"),
+        ("[http]\ndeadline_seconds = 0\n", r"\[http\] deadline_seconds: must be above 0"),
+        ("[http]\ndeadline_seconds = -1\n", r"\[http\] deadline_seconds: must be above 0"),
+        ("[http]\ndeadline_seconds = inf\n", r"\[http\] deadline_seconds: must be a finite number"),
+        ("[http]\ndeadline_seconds = nan\n", r"\[http\] deadline_seconds: must be a finite number"),
+        (
+            "[providers.akool]\ndeadline_seconds = 'soon'\n",
+            r"\[providers.akool\] deadline_seconds: must be a number",
+        ),
     ],
 )
 def test_bad_deadlines_are_configuration_errors(text, message, tmp_path):

@@ -180,9 +180,9 @@ def test_a_section_named_like_an_adapter_may_name_another_one(tmp_path):
             '[providers.groq]\nadapter = "nope"\nbase_url = "http://h"\n',
             "[providers.groq] adapter 'nope' is not an installed adapter; installed: akool, listing",
         ),
-        ("[providers.groq]\nadapter = 3\n", "[providers.groq] adapter 3 is not an installed"),
+        ("[providers.groq]\nadapter = 3\n", "[providers.groq] adapter: must be a string"),
         ("[providers.groq]\nbase_url = 'http://h'\n", "unknown provider(s) in [providers]: groq"),
-        ("[providers]\ngroq = 1\n", "[providers.groq] must be a table"),
+        ("[providers]\ngroq = 1\n", "[providers.groq]: must be a table"),
         (
             '[providers.groq]\nadapter = "listing"\n',
             "[providers.groq]: adapter 'listing' has no default base URL; set base_url in "
@@ -196,7 +196,7 @@ def test_a_section_named_like_an_adapter_may_name_another_one(tmp_path):
         ),
         (
             '[providers.groq-eu]\nadapter = "akool"\napi_key = "x"\n',
-            "[providers.groq-eu]: api_key does not belong in the configuration file; set "
+            "[providers.groq-eu] api_key: does not belong in the configuration file; set "
             "GROQ_EU_API_KEY",
         ),
         *[
@@ -239,7 +239,7 @@ def test_the_adapter_object_carries_the_instance_name(tmp_path, listing_installe
     with pytest.raises(ConfigError, match=r"\[providers.akool-eu\] types must be whole numbers"):
         build_provider(bad)
     odd = ProviderSettings("beta", "http://b", options={"bogus": 1}, adapter="listing")
-    with pytest.raises(ConfigError, match=r"unknown setting\(s\) in \[providers.beta\]: bogus"):
+    with pytest.raises(ConfigError, match=r"\[providers.beta\] bogus: unknown key"):
         build_provider(odd)
 
 

@@ -93,7 +93,7 @@ def test_cron_follows_the_configured_time_zone():
 def test_invalid_schedules_are_configuration_errors(schedule, tmp_path):
     path = tmp_path / "c.toml"
     path.write_text(f'[providers.akool]\nschedule = "{schedule}"\n')
-    with pytest.raises(ConfigError, match=r"\[providers.akool\]: schedule"):
+    with pytest.raises(ConfigError, match=r"\[providers.akool\] schedule: '.*' is not valid"):
         load_settings(path, {}, default_base_urls())
 
 
@@ -124,7 +124,10 @@ def test_daemon_settings_and_jitter(tmp_path):
         ("[daemon]\nmetrics_port = 70000\n", "metrics_port"),
         ("[daemon]\nstop_timeout_seconds = 0\n", "stop_timeout_seconds"),
         ("[daemon]\ntimezone = 'Nowhere/Special'\n", "timezone"),
-        ("[daemon]\nmetrics = true\n", "unknown setting"),
+        (
+            "[daemon]\nmetrics = true\n",
+            r"\[daemon\] metrics: unknown key \(did you mean \"metrics_port\"\?\)",
+        ),
         ("[providers.akool]\nschedule = '@every 10s'\njitter_seconds = 10\n", "jitter_seconds"),
         ("[providers.akool]\njitter_seconds = 'a bit'\n", "jitter_seconds"),
     ],

@@ -7,6 +7,7 @@ and the parsed arguments, writes its document to ``app.out`` and returns the exi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -15,12 +16,11 @@ from pathlib import Path
 from typing import IO
 
 from catalogsync import api
-from catalogsync.config import Settings, find_config_file, load_settings
+from catalogsync.config import Settings
 from catalogsync.errors import ConfigError
+from catalogsync.logs import notice_line
 from catalogsync.present.registry import DEFAULT, HISTORY_FORMATS, choose_format, render
-from catalogsync.providers import default_base_urls
 from catalogsync.results import PriceReport, SyncReport
-from catalogsync.text import printable
 
 Handler = Callable[["App", argparse.Namespace], int]
 
@@ -34,8 +34,7 @@ class App:
 
     @cached_property
     def settings(self) -> Settings:
-        path = find_config_file(self.args.config, os.environ, Path.cwd())
-        return load_settings(path, os.environ, default_base_urls())
+        return api.load_configuration(self.args.config, os.environ, Path.cwd())
 
     @cached_property
     def database(self) -> api.Database:
@@ -118,7 +117,10 @@ def cmd_models(app: App, args: argparse.Namespace) -> int:
 def cmd_diff(app: App, args: argparse.Namespace) -> int:
     provider = app.provider_name(args.provider)
     assert provider is not None  # a required argument
-    app.render(api.diff(app.ready(), provider, args.from_version, args.to_version), args)
+    at = args.at or ()
+    if len(at) > 2 or (at and (args.from_version or args.to_version)):
+        raise ConfigError("diff takes --at once or twice, and not with --from or --to")
+    app.render(api.diff(app.ready(), provider, args.from_version, args.to_version, at), args)
     return 0
 
 
@@ -142,7 +144,9 @@ def cmd_report_prices(app: App, args: argparse.Namespace) -> int:
             render(report, chosen, handle)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    print(f"wrote {len(report.rows)} price changes to {path}", file=sys.stderr)
+    wrote = f"wrote {len(report.rows)} price changes to {path}"
+    json_logs = args.log_format == "json"
+    print(notice_line(wrote, "json", "INFO") if json_logs else wrote, file=sys.stderr)
     return 0
 
 
@@ -168,10 +172,10 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
 
     settings = app.settings
     report = api.status(app.ready(), settings, max_age=args.max_age)
-    app.render(report, args)
+    app.render(dataclasses.replace(report, verbose=args.verbose > 0), args)
     messages = stale_messages(report)
     for message in messages:
-        print(f"catalogsync: {printable(message)}", file=sys.stderr)
+        print(notice_line(message, args.log_format), file=sys.stderr)
     return 1 if messages else 0
 
 

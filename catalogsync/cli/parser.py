@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from catalogsync import __version__
+from catalogsync.cli import config_check
+from catalogsync.cli import help as help_texts
 from catalogsync.cli.commands import (
     Handler,
     cmd_daemon,
@@ -164,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
             name, parents=[common], help=help_text, description=help_text
         )
         command.set_defaults(handler=handler)
+        help_texts.attach(command)  # examples, environment, exit codes (cli/help.py)
         return command
 
     db = commands.add_parser(
@@ -265,6 +268,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help="newer version (default: newest)",
     )
+    diff.add_argument(
+        "--at",
+        action="append",
+        type=parse_timestamp,
+        metavar="T",
+        help="by time instead: the versions in effect at T (given twice: at each; once: at T "
+        "and now)",
+    )
     _format_option(diff, VersionDiff)
 
     report = commands.add_parser("report", help="reports", description="Reports for analysts.")
@@ -361,4 +372,5 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs_prune.register(runs_commands, add)
     register_costing(commands, add)
+    config_check.register(commands, add)
     return parser

@@ -17,6 +17,7 @@ from typing import IO
 
 from catalogsync.costing.results import CostReport, PricesAt
 from catalogsync.results import (
+    ConfigSummary,
     DemoResult,
     ModelList,
     PriceReport,
@@ -69,6 +70,7 @@ RENDERERS: dict[type, dict[str, str]] = {
     RunList: {"table": "runs:render_runs_table", "json": "runs:render_runs_json"},
     RunDetail: {"table": "runs:render_run_table", "json": "runs:render_run_json"},
     PruneReport: {"table": "prune:render_prune_table", "json": "prune:render_prune_json"},
+    ConfigSummary: {"table": "config:render_config_table", "json": "config:render_config_json"},
     RebuildReport: {
         "table": "rebuild:render_rebuild_table",
         "json": "rebuild:render_rebuild_json",

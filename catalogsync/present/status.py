@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from catalogsync.reads.status import ProviderStatus
     from catalogsync.results import StatusReport
 
-ERROR_WIDTH = 80  # characters of the last error shown in the table (JSON has it all)
+ERROR_WIDTH = 80  # characters of the last error in the table (all with --verbose, and in JSON)
 
 
 def status_dict(
@@ -39,6 +39,9 @@ def status_dict(
         "version_count": status.version_count,
         "model_count": status.model_count,
         "stale": status.is_stale(max_age, now) if max_age is not None else None,
+        "state": status.state(max_age, now),
+        "failing_since": status.failing_since,
+        "consecutive_failures": status.consecutive_failures,
     }
 
 
@@ -64,12 +67,14 @@ def render_status_table(report: StatusReport, out: IO[str]) -> None:
     ):
         table.add_column(column)
     for status in report.statuses:
-        if max_age is not None and status.is_stale(max_age, now):
-            state = "STALE"
-        elif status.running_since:
-            state = "running"
+        state = status.state(max_age, now)
+        if state == "failing":
+            since = status.failing_since
+            times = status.consecutive_failures
+            state = f"FAILING {times}x" + (f", since {_ago(now - since)}" if since else "")
         else:
-            state = "ok" if status.last_success_at else "-"
+            state = {"stale": "STALE", "never": "-"}.get(state, state)
+        error = status.last_failure_error or ""
         failure = status.last_failure_at
         add_row(
             table,
@@ -77,7 +82,7 @@ def render_status_table(report: StatusReport, out: IO[str]) -> None:
             "yes" if status.enabled else "no",
             _ago(status.success_age(now)),
             _ago(now - failure if failure else None),
-            shorten(status.last_failure_error or "", ERROR_WIDTH),
+            error if report.verbose else shorten(error, ERROR_WIDTH),
             f"v{status.version} {_ago(status.data_age(now))}" if status.version else "-",
             str(status.version_count),
             "-" if status.model_count is None else str(status.model_count),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
@@ -96,8 +97,31 @@ def render_demo(demo: DemoResult, out: IO[str]) -> None:
         outcomes_table(demo.sync.outcomes),
         counts_table(demo.counts),
         models_table(demo.catalogs, "current models"),
-        f"The demo database is {demo.url}: query it with SQL, e.g. SELECT * FROM current_prices;",
+        *(text(line) for line in next_steps(demo.url)),
     )
+
+
+def next_steps(url: str) -> list[str]:
+    """How to point the other commands (and SQL) at the demo's database ``url``."""
+    lines = [
+        f"The demo database is {url}. Point the other commands at it:",
+        "",
+        f"  export CATALOGSYNC_DATABASE_URL={shlex.quote(url)}",
+        "  catalogsync versions",
+        "  catalogsync models akool",
+        "  catalogsync report prices",
+        "  catalogsync status",
+    ]
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        path = shlex.quote(url.removeprefix("sqlite:///"))
+        lines += [
+            "",
+            "or query it with SQL (docs/analysts.md describes the tables and views):",
+            "",
+            f"  sqlite3 {path} 'SELECT provider, model_id, price_type, variant, amount, unit "
+            "FROM current_prices LIMIT 20'",
+        ]
+    return lines
 
 
 def _text(value: object) -> str:

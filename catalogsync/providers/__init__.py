@@ -49,6 +49,16 @@ def default_base_urls() -> dict[str, str]:
     }
 
 
+def adapter_options() -> dict[str, frozenset[str]]:
+    """Each installed adapter's own ``[providers.NAME]`` keys, where it declares them
+    (``config_options``), for ``config.load_settings``'s check of the file."""
+    return {
+        name: frozenset(options)
+        for name, cls in provider_classes().items()
+        if (options := getattr(cls, "config_options", None)) is not None
+    }
+
+
 def get_provider_class(name: str) -> ProviderClass:
     """Return the adapter class for ``name`` or raise ``ConfigError`` listing the known ones."""
     classes = provider_classes()
@@ -96,6 +106,7 @@ def build_provider(settings: ProviderSettings) -> Provider:
 __all__ = [
     "Provider",
     "ProviderClass",
+    "adapter_options",
     "build_provider",
     "default_base_urls",
     "get_provider_class",

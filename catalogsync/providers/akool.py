@@ -10,7 +10,10 @@ header ``x-api-key``). Quirks:
   image to video, 1502 text to video, 2101 character face swap). The same model (same
   ``value``) may be listed under several types: it is one model whose attribute
   ``types`` lists them all; the first listing wins for everything else, and prices are
-  the union over the listings (two prices for one resolution are an error).
+  the union over the listings. Where the listings price one resolution differently
+  (say 5 credits for 720p as image to video, 6 as text to video), every price is
+  kept, each under the variant ``RESOLUTION@TYPE`` (``720p@1501``, ``720p@1502``);
+  equal prices are one price under the plain ``RESOLUTION``.
 - Prices sit on each resolution as ``unit_credit`` (the page's attribute table forgets
   it, its example shows it): one ``unit`` price in credits per resolution.
 - ``provider`` is the upstream vendor (akool, seedance, minimax, vidu...), kept as an
@@ -59,10 +62,11 @@ class AkoolProvider:
     """Adapter for Akool's ``GET /api/open/v4/aigModel/list``."""
 
     name: ClassVar[str] = "akool"
+    config_options: ClassVar[frozenset[str]] = frozenset({"types"})
     default_base_url: ClassVar[str] = "https://openapi.akool.com"
 
     def __init__(self, settings: ProviderSettings) -> None:
-        reject_unknown_options(settings.name, settings.options, {"types"})
+        reject_unknown_options(settings.name, settings.options, self.config_options)
         self._types: list[int] = []
         for value in option_list(settings.name, settings.options, "types", DEFAULT_TYPES):
             if isinstance(value, bool) or not isinstance(value, int):
@@ -125,7 +129,7 @@ class AkoolProvider:
                 model_id=first.value,
             )
         resolutions: dict[str, dict[str, Any]] = {}
-        prices: dict[str, tuple[Decimal, int]] = {}
+        prices: dict[str, dict[int, Decimal]] = {}  # resolution -> type -> credits
         for index in indexes:
             resolution_list = items[index].resolution_list
             require_unique(
@@ -136,24 +140,14 @@ class AkoolProvider:
                 what="resolution",
                 model_id=first.value,
             )
-            for position, resolution in enumerate(resolution_list):
+            for resolution in resolution_list:
                 resolutions.setdefault(
                     resolution.value,
                     resolution.model_dump(exclude_unset=True, exclude={"unit_credit"}),
                 )
-                if resolution.unit_credit is None:
-                    continue
-                amount, source = prices.setdefault(
-                    resolution.value, (resolution.unit_credit, index)
-                )
-                if amount != resolution.unit_credit:
-                    raise PayloadError(
-                        self.name,
-                        f"data[{index}].resolutionList[{position}].unit_credit",
-                        f"{resolution.unit_credit} credits for {resolution.value!r} conflicts "
-                        f"with data[{source}], which lists {amount}",
-                        model_id=first.value,
-                    )
+                if resolution.unit_credit is not None:
+                    by_type = prices.setdefault(resolution.value, {})
+                    by_type[items[index].type] = resolution.unit_credit
         types = sorted({items[i].type for i in indexes})
         attributes = first.model_dump(by_alias=True, exclude_unset=True, exclude=_MAPPED)
         attributes.update(types=types, resolutions=list(resolutions.values()))
@@ -164,10 +158,23 @@ class AkoolProvider:
                 category=first.group,
                 description=first.description,
                 inputs=tuple(_INPUT_BY_TYPE[t] for t in types if t in _INPUT_BY_TYPE),
-                prices=tuple(
-                    Price("unit", value, "credits", amount) for value, (amount, _) in prices.items()
-                ),
+                prices=tuple(_prices(prices)),
                 attributes=attributes,
             )
         except ValueError as exc:
             raise PayloadError(self.name, path, str(exc), model_id=first.value) from None
+
+
+def _prices(by_resolution: dict[str, dict[int, Decimal]]) -> list[Price]:
+    """One ``unit`` price per resolution; where a model's listings under several types
+    price one resolution differently, one per type, its variant ``RESOLUTION@TYPE``."""
+    found = []
+    for resolution, by_type in by_resolution.items():
+        if len(set(by_type.values())) == 1:
+            found.append(Price("unit", resolution, "credits", next(iter(by_type.values()))))
+        else:
+            found += [
+                Price("unit", f"{resolution}@{kind}", "credits", amount)
+                for kind, amount in sorted(by_type.items())
+            ]
+    return found

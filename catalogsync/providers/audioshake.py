@@ -119,10 +119,11 @@ class AudioShakeProvider:
     """Adapter for AudioShake's ``GET /models``."""
 
     name: ClassVar[str] = "audioshake"
+    config_options: ClassVar[frozenset[str]] = frozenset()
     default_base_url: ClassVar[str] = "https://api.audioshake.ai"
 
     def __init__(self, settings: ProviderSettings) -> None:
-        reject_unknown_options(settings.name, settings.options, set())
+        reject_unknown_options(settings.name, settings.options, self.config_options)
         self._settings = settings
 
     def fetch(self, client: httpx.Client) -> bytes:

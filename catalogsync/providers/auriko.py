@@ -49,10 +49,11 @@ class AurikoProvider:
     """Adapter for Auriko's ``GET /v1/models`` (both the default and the responses list)."""
 
     name: ClassVar[str] = "auriko"
+    config_options: ClassVar[frozenset[str]] = frozenset()
     default_base_url: ClassVar[str] = "https://api.auriko.ai"
 
     def __init__(self, settings: ProviderSettings) -> None:
-        reject_unknown_options(settings.name, settings.options, set())
+        reject_unknown_options(settings.name, settings.options, self.config_options)
         self._settings = settings
 
     def fetch(self, client: httpx.Client) -> bytes:

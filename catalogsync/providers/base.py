@@ -16,7 +16,7 @@ takes a fast path never imports pydantic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from catalogsync.catalog import Catalog
@@ -50,6 +50,11 @@ class Provider(Protocol):
     An adapter of a public catalog that needs no key (litellm's price file) also declares
     the class attribute ``requires_key = False``: a sync then runs it without a key
     instead of skipping it. Without the attribute, a key is required (``needs_key``).
+
+    ``config_options`` names the adapter's own keys of ``[providers.NAME]`` (Akool's
+    ``types``), beside the ones every provider has (``config_schema.PROVIDER_KEYS``):
+    the configuration is checked against them when it loads, so a misspelt key is
+    caught by every command. An adapter without it checks its options when it is built.
     """
 
     name: ClassVar[str]
@@ -108,11 +113,17 @@ def option_list(
     return value
 
 
-def reject_unknown_options(provider: str, options: Mapping[str, Any], known: set[str]) -> None:
-    """Raise ``ConfigError`` for settings of ``[providers.NAME]`` the adapter does not know."""
-    unknown = sorted(set(options) - known)
+def reject_unknown_options(
+    provider: str, options: Mapping[str, Any], known: Set[str] | Sequence[str]
+) -> None:
+    """Raise ``ConfigError`` for settings of ``[providers.NAME]`` the adapter does not know,
+    as ``config_schema`` words it (with the closest known key)."""
+    from catalogsync.config_schema import PROVIDER_KEYS, suggestion
+
+    unknown = sorted(set(options) - set(known))
     if unknown:
-        raise ConfigError(f"unknown setting(s) in [providers.{provider}]: {', '.join(unknown)}")
+        hint = suggestion(unknown[0], {*known, *PROVIDER_KEYS})
+        raise ConfigError(f"[providers.{provider}] {unknown[0]}: unknown key{hint}")
 
 
 def require_unique(

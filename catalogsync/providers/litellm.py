@@ -67,12 +67,13 @@ class LiteLLMProvider:
     """Adapter for litellm's ``model_prices_and_context_window.json``."""
 
     name: ClassVar[str] = "litellm"
+    config_options: ClassVar[frozenset[str]] = frozenset({"url", "path"})
     default_base_url: ClassVar[str] = "https://raw.githubusercontent.com"
     requires_key: ClassVar[bool] = False
 
     def __init__(self, settings: ProviderSettings) -> None:
         options = settings.options
-        reject_unknown_options(self.name, options, {"url", "path"})
+        reject_unknown_options(self.name, options, self.config_options)
         if "url" in options and "path" in options:
             raise ConfigError(f"[providers.{self.name}] set url or path, not both")
         url = options.get("url", settings.base_url.rstrip("/") + FILE_PATH)

@@ -75,11 +75,12 @@ class ModelsDevProvider:
     """Adapter for models.dev's ``GET /api.json`` (public: no key)."""
 
     name: ClassVar[str] = "modelsdev"
+    config_options: ClassVar[frozenset[str]] = frozenset()
     default_base_url: ClassVar[str] = "https://models.dev"
     requires_key: ClassVar[bool] = False
 
     def __init__(self, settings: ProviderSettings) -> None:
-        reject_unknown_options(self.name, settings.options, set())
+        reject_unknown_options(self.name, settings.options, self.config_options)
         self._settings = settings
 
     def fetch(self, client: httpx.Client) -> bytes:

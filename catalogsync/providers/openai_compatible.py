@@ -79,12 +79,13 @@ class OpenAICompatibleProvider:
     """Adapter for any OpenAI-compatible ``GET /v1/models`` (one instance per API)."""
 
     name: ClassVar[str] = "openai_compatible"
+    config_options: ClassVar[frozenset[str]] = frozenset({"requires_key"})
     default_base_url: ClassVar[str] = ""  # none: every instance names its own
     requires_base_url: ClassVar[bool] = True
     requires_key: bool = True  # option ``requires_key = false``: an API without auth
 
     def __init__(self, settings: ProviderSettings) -> None:
-        reject_unknown_options(settings.name, settings.options, {"requires_key"})
+        reject_unknown_options(settings.name, settings.options, self.config_options)
         requires_key = settings.options.get("requires_key", True)
         if not isinstance(requires_key, bool):
             raise ConfigError(f"[providers.{settings.name}] requires_key must be true or false")

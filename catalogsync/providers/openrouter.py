@@ -79,12 +79,13 @@ class OpenRouterProvider:
     """Adapter for OpenRouter's ``GET /api/v1/models`` (and, optionally, each model's endpoints)."""
 
     name: ClassVar[str] = "openrouter"
+    config_options: ClassVar[frozenset[str]] = frozenset(OPTIONS)
     default_base_url: ClassVar[str] = "https://openrouter.ai"
     requires_key: ClassVar[bool] = False
 
     def __init__(self, settings: ProviderSettings) -> None:
         options = settings.options
-        reject_unknown_options(self.name, options, OPTIONS)
+        reject_unknown_options(self.name, options, self.config_options)
         self._settings = settings
         self._endpoints = options.get("endpoints", False)
         if not isinstance(self._endpoints, bool):

@@ -6,7 +6,9 @@ are left out of the success and failure times: an archive loaded by hand says no
 about whether the provider is being synced.
 
 A provider is stale when it is enabled and its last success is older than a given age,
-or missing.
+or missing. It is failing when its newest finished run failed: ``failing_since`` is when
+the first failure of the current streak ended, ``consecutive_failures`` how many runs in
+a row have failed since the last success.
 """
 
 from __future__ import annotations
@@ -41,6 +43,23 @@ class ProviderStatus:
     version_fetched_at: datetime | None = None  # when the newest data was observed
     version_count: int = 0
     model_count: int | None = None
+    failing_since: datetime | None = None  # the first failure since the last success
+    consecutive_failures: int = 0
+
+    @property
+    def failing(self) -> bool:
+        """The newest finished run failed."""
+        return self.consecutive_failures > 0
+
+    def state(self, max_age: timedelta | None, now: datetime) -> str:
+        """``stale``, ``failing``, ``running``, ``ok`` or ``never`` (no run yet)."""
+        if max_age is not None and self.is_stale(max_age, now):
+            return "stale"
+        if self.failing:
+            return "failing"
+        if self.running_since:
+            return "running"
+        return "ok" if self.last_success_at else "never"
 
     def success_age(self, now: datetime) -> timedelta | None:
         """How long ago the last success was."""
@@ -73,6 +92,14 @@ def provider_status(conn: Connection, provider: str, enabled: bool) -> ProviderS
         .order_by(RUNS.c.finished_at.desc(), RUNS.c.id.desc())
         .limit(1)
     ).one_or_none()
+    after_success = (
+        (RUNS.c.finished_at > last_success,) if last_success is not None else ()
+    )  # the current streak of failures: those since the last success
+    streak = conn.execute(
+        select(func.count(), func.min(RUNS.c.finished_at)).where(
+            *synced, RUNS.c.status.in_(FAILURE), *after_success
+        )
+    ).one()
     running = conn.execute(
         select(func.max(RUNS.c.started_at)).where(
             RUNS.c.provider_id == provider_id, RUNS.c.status == "running"
@@ -98,6 +125,8 @@ def provider_status(conn: Connection, provider: str, enabled: bool) -> ProviderS
         version_fetched_at=newest.fetched_at if newest else None,
         version_count=int(count),
         model_count=newest.model_count if newest else None,
+        failing_since=streak[1],
+        consecutive_failures=int(streak[0]),
     )
 
 

@@ -147,7 +147,9 @@ def test_fetch_without_a_key_sends_no_auth_header(make_settings, mock_client, fi
         pytest.param({"types": ["1501"]}, "whole numbers", id="string"),
         pytest.param({"types": [True]}, "whole numbers", id="bool"),
         pytest.param({"types": [1501.0]}, "whole numbers", id="float"),
-        pytest.param({"type": [1501]}, "unknown setting", id="unknown-option"),
+        pytest.param(
+            {"type": [1501]}, r'type: unknown key \(did you mean "types"\?\)', id="unknown-option"
+        ),
     ],
 )
 def test_bad_options_are_a_config_error(make_settings, options, message):
@@ -273,12 +275,22 @@ def test_error_code_is_a_permanent_provider_error(parse_fixture):
     )
 
 
-def test_conflicting_resolution_price(parse_fixture):
-    with pytest.raises(PayloadError) as caught:
-        parse_fixture("conflicting_resolution_price.json")
-    assert caught.value.path == "data[2].resolutionList[1].unit_credit"
-    assert "conflicts with data[1]" in caught.value.reason
-    assert caught.value.model_id == "seedance-1-0-lite-i2v-250428"
+def test_a_model_priced_differently_under_two_types_keeps_every_price(parse_fixture):
+    """Seedance Lite is listed as image to video (1501) and text to video (1502): 480p and
+    1080p cost the same under both, 720p 5 credits under one and 6 under the other."""
+    catalog = parse_fixture("prices_differ_by_type.json")
+    seedance = catalog.by_id()["seedance-1-0-lite-i2v-250428"]
+    assert seedance.attributes["types"] == [1501, 1502]
+    assert {(p.variant, p.amount) for p in seedance.prices} == {
+        ("480p", Decimal(3)),
+        ("720p@1501", Decimal(5)),
+        ("720p@1502", Decimal(6)),
+        ("1080p", Decimal(10)),
+    }
+    assert {p.unit for p in seedance.prices} == {"credits"}
+    # The other model, under one type only, is untouched.
+    fast = catalog.by_id()["AkoolImage2VideoFastV1"]
+    assert {p.variant for p in fast.prices} == {"720p", "1080p", "4k"}
 
 
 def _data(*items: object, code: object = 1000) -> bytes:

@@ -104,7 +104,7 @@ def test_fetch_without_a_key_sends_no_auth_header(make_settings, mock_client, fi
 
 
 def test_unknown_options_are_a_config_error(make_settings):
-    with pytest.raises(ConfigError, match="unknown setting"):
+    with pytest.raises(ConfigError, match="unknown key"):
         AurikoProvider(make_settings(NAME, endpoint="responses"))
 
 

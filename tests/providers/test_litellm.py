@@ -157,7 +157,7 @@ def test_an_unreadable_path_is_a_provider_error(make_settings, tmp_path):
         ({"url": "ftp://a.test/x.json"}, "url must be an http"),
         ({"url": 3}, "url must be an http"),
         ({"path": ""}, "path must be a file path"),
-        ({"endpoints": True}, "unknown setting"),
+        ({"endpoints": True}, "endpoints: unknown key"),
     ],
 )
 def test_bad_options_are_config_errors(make_settings, options, message):

@@ -220,5 +220,5 @@ def test_an_api_without_auth_can_say_it_needs_no_key(make_settings):
     assert not needs_key(local)
     with pytest.raises(ConfigError, match="requires_key must be true or false"):
         OpenAICompatibleProvider(make_settings(FIX, requires_key="no"))
-    with pytest.raises(ConfigError, match="unknown setting"):
+    with pytest.raises(ConfigError, match="pricing: unknown key"):
         OpenAICompatibleProvider(make_settings(FIX, pricing="auto"))
