@@ -150,7 +150,8 @@ EPILOGS: dict[str, str] = {
             (0, "the model's prices at that time"),
             (
                 1,
-                "no such provider or model at that time (the nearest versions named), or the database failed",
+                "no such provider or model at that time (the nearest versions named), "
+                "or the database failed",
             ),
             (2, "usage or configuration error, or no database there"),
         ),
@@ -165,7 +166,8 @@ EPILOGS: dict[str, str] = {
             (0, "every row priced"),
             (
                 1,
-                "some rows unpriced (each with its reason; the rest still written), or the database failed",
+                "some rows unpriced (each with its reason; the rest still written), "
+                "or the database failed",
             ),
             (2, "a malformed usage file (line and column named), usage or configuration error"),
         ),
