@@ -231,7 +231,9 @@ def _rewrite(
     for v, catalog in _parsed(conn, provider, provider_id, replayed):
         current = current_models(conn, provider_id)
         changes = compare_models(current, catalog)
-        write_version(conn, Stamp(provider_id, v.id, v.fetched_at), catalog, current, changes)
+        write_version(
+            conn, Stamp(provider_id, v.id, v.fetched_at, v.version), catalog, current, changes
+        )
         del catalog
         if v.version == first:
             _test_pause()

@@ -19,7 +19,7 @@ from catalogsync.locks import schema_lock
 if TYPE_CHECKING:
     from alembic.config import Config
 
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 """The newest migration; update it with every new file in migrations/versions/."""
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
