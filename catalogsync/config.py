@@ -24,8 +24,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from catalogsync.errors import ConfigError
 from catalogsync.instances import api_key_env, base_url_env, resolve_instances
+from catalogsync.notify.settings import NotifySettings, notify_settings
 from catalogsync.payloads import Secret, mask_url, url_password
-from catalogsync.schedules import build_trigger, interval_seconds
+from catalogsync.schedules import interval_seconds, validate_schedule
 
 DEFAULT_DATABASE_URL = "sqlite:///catalogsync.db"
 DEFAULT_SCHEDULE = "0 * * * *"
@@ -61,7 +62,7 @@ _DAEMON_KEYS = {
     "stop_timeout_seconds",
     "timezone",
 }
-_TOP_KEYS = {"database", "sync", "http", "daemon", "providers"}
+_TOP_KEYS = {"database", "sync", "http", "daemon", "providers", "notify"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class Settings:
     max_removal_fraction: float = 0.5
     config_path: Path | None = None
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)  # catalogsync.notify
 
     def provider(self, name: str) -> ProviderSettings:
         """The settings of provider ``name``; ``ConfigError`` when none is installed so."""
@@ -136,7 +138,7 @@ class Settings:
             password = url_password(url)
             if password:
                 found.append(Secret(password))
-        return tuple(dict.fromkeys(found))
+        return tuple(dict.fromkeys([*found, *self.notify.secrets()]))
 
 
 def find_config_file(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
@@ -191,6 +193,7 @@ def load_settings(
         max_removal_fraction=fraction,
         config_path=path,
         daemon=_daemon_settings(_table(data, "daemon")),
+        notify=notify_settings(_table(data, "notify"), environ, here, providers),
     )
 
 
@@ -351,18 +354,6 @@ def _key(value: str, setting: str) -> Secret:
 def _plain_text(value: str) -> bool:
     """Printable ASCII only: no control characters (newlines included), nothing beyond."""
     return value.isascii() and value.isprintable()
-
-
-def validate_schedule(schedule: str, where: str) -> None:
-    """Accept five-field cron or ``@every <N>s|m|h``; raise ``ConfigError`` otherwise.
-
-    The schedule is built into the trigger the daemon will use, so every field is checked
-    now (``61 * * * *`` fails here, not at the first run).
-    """
-    try:
-        build_trigger(schedule, UTC)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: schedule {schedule!r} is not valid: {exc}") from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -112,13 +112,11 @@ def forget_events(conn: Connection, provider_id: int, versions: ScalarSelect[Any
     )
 
 
-def version_events_rows(conn: Connection, version_ids: Sequence[int]) -> list[Any]:
-    """The stored events of the versions ``version_ids``, in the order they were computed."""
-    found: list[Any] = []
+def version_events_rows(conn: Connection, version_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The stored events of the versions ``version_ids`` (as column -> value), in the order
+    they were computed."""
+    found: list[dict[str, Any]] = []
     for chunk in chunks(version_ids):
-        found.extend(
-            conn.execute(
-                select(EVENTS).where(EVENTS.c.catalog_version_id.in_(chunk)).order_by(EVENTS.c.id)
-            )
-        )
+        query = select(EVENTS).where(EVENTS.c.catalog_version_id.in_(chunk)).order_by(EVENTS.c.id)
+        found.extend(dict(row._mapping) for row in conn.execute(query))
     return found

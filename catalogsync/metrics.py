@@ -10,7 +10,9 @@
 - ``catalogsync_sync_failures_total{provider}`` (counter): failed syncs, and sync jobs
   that could not run, in this process;
 - ``catalogsync_syncs_total{provider,status}`` (counter): sync attempts by outcome
-  (``succeeded``, ``unchanged``, ``failed``, ``skipped``).
+  (``succeeded``, ``unchanged``, ``failed``, ``skipped``);
+- ``catalogsync_notify_deliveries{channel,status}`` (gauge): notification deliveries
+  ``pending`` and ``failed`` in the database, per channel (``catalogsync.notify``).
 
 The last-success time and the model count are read from the database after every sync
 attempt, so every replica reports the same, whichever did the work (a replica that
@@ -22,7 +24,7 @@ live in a registry of their own, not the process-global one.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
@@ -37,7 +39,7 @@ OUTCOMES = ("succeeded", "unchanged", "failed", "skipped")
 class SyncMetrics:
     """The daemon's metrics, one labelled series per provider."""
 
-    def __init__(self, providers: Sequence[str]) -> None:
+    def __init__(self, providers: Sequence[str], channels: Sequence[str] = ()) -> None:
         self.registry = CollectorRegistry()
         labels = ["provider"]
         self.last_success = Gauge(
@@ -76,6 +78,14 @@ class SyncMetrics:
             ["provider", "status"],
             registry=self.registry,
         )
+        self.deliveries = Gauge(
+            "catalogsync_notify_deliveries",
+            "Notification deliveries pending or failed, per channel (read from the database).",
+            ["channel", "status"],
+            registry=self.registry,
+        )
+        self.channels = list(channels)
+        self.refresh_deliveries({})
         # Every series exists from the start, so "never succeeded" and "no failure
         # yet" are values (0) an alert can see, not absent series.
         for provider in providers:
@@ -102,6 +112,15 @@ class SyncMetrics:
         """Count a sync job that could not even run (the database was unreachable...)."""
         self.syncs.labels(provider, "failed").inc()
         self.failures.labels(provider).inc()
+
+    def refresh_deliveries(self, counts: Mapping[tuple[str, str, str], int]) -> None:
+        """Set the delivery gauges from ``(provider, channel, status) -> n``."""
+        totals = {(c, s): 0 for c in self.channels for s in ("pending", "failed")}
+        for (_, channel, status), n in counts.items():
+            totals[(channel, status)] = totals.get((channel, status), 0) + n
+        self.deliveries.clear()
+        for (channel, status), n in totals.items():
+            self.deliveries.labels(channel, status).set(n)
 
     def refresh(self, status: ProviderStatus) -> None:
         """Set the database-wide values from ``status``."""

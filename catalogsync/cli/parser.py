@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from catalogsync import __version__
+from catalogsync.cli import notify
 from catalogsync.cli.commands import (
     Handler,
     cmd_daemon,
@@ -356,4 +357,5 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the payload's bytes, as received (for piping to jq)",
     )
     _format_option(runs_show, RunDetail)
+    notify.register(commands, add)
     return parser

@@ -15,6 +15,7 @@ from importlib import import_module
 from pathlib import PurePath
 from typing import IO
 
+from catalogsync.notify.results import ChannelTest, DeliveryList, DeliveryReport
 from catalogsync.results import (
     DemoResult,
     ModelList,
@@ -64,6 +65,12 @@ RENDERERS: dict[type, dict[str, str]] = {
         "table": "rebuild:render_rebuild_table",
         "json": "rebuild:render_rebuild_json",
     },
+    DeliveryList: {
+        "table": "notify:render_deliveries_table",
+        "json": "notify:render_deliveries_json",
+    },
+    DeliveryReport: {"table": "notify:render_report_table", "json": "notify:render_report_json"},
+    ChannelTest: {"table": "notify:render_test_table", "json": "notify:render_test_json"},
 }
 """Document type -> format name -> ``module:function`` in ``catalogsync.present``."""
 
