@@ -213,8 +213,8 @@ def test_a_400_fails_at_once_and_notify_retry_sends_it_again(setup, receiver, mo
     assert code == 0, out
     assert json.loads(out)["delivered"] == 1
     assert receiver.received[before].delivery == failed_id
-    states = {c: s for c, s, *_ in deliveries(db)}
-    assert states == {
+    statuses = {c: s for c, s, *_ in deliveries(db)}
+    assert statuses == {
         "all": "delivered",
         "gpt-moves": "failed",
         "big-moves": "failed",
