@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,10 +19,13 @@ import pytest
 
 from catalogsync import api
 from catalogsync.config import load_settings
+from catalogsync.db.session import make_engine
 from catalogsync.errors import ConfigError
+from catalogsync.notify.library import TEST_PAUSE
 from catalogsync.providers import default_base_urls
 from tests.api_keys import NOTIFY_SECRET, notify_url
 from tests.helpers import T0, cli, rows
+from tests.processes import spawn_processes, wait_until
 from tests.receiver import Receiver
 from tests.test_change_events import V1, V2
 
@@ -413,3 +417,54 @@ def test_slack_lines_escape_provider_text_and_long_lists_are_cut():
     ]
     assert lines[-1] == "…and 5 more changes"
     assert len(lines) == 1 + SLACK_LINES + 1  # the summary, the lines, the count
+
+
+spawn = pytest.fixture(spawn_processes)
+
+
+def test_a_process_killed_after_the_commit_loses_no_delivery(
+    database_url, receiver, tmp_path, spawn
+):
+    config = tmp_path / "catalogsync.toml"
+    config.write_text(CONFIG.format(url=database_url))
+    v1, v2 = tmp_path / "v1.json", tmp_path / "v2.json"
+    v1.write_text(json.dumps(V1))
+    v2.write_text(json.dumps(V2))
+    env = {**os.environ, **channel_env(receiver)}
+    first = spawn("import", "openrouter", str(v1), "--observed-at", "2026-01-01", env=env)
+    assert first.wait() == 0, first.describe()
+    paused = spawn(
+        "import",
+        "openrouter",
+        str(v2),
+        "--observed-at",
+        "2026-01-02",
+        env={**env, TEST_PAUSE: "60"},
+        label="paused",
+    )
+    wait_until(lambda: "test hook: pausing" in paused.stderr, 30, "the pause", paused)
+    paused.send(signal.SIGKILL)
+    assert paused.wait() == -signal.SIGKILL
+    engine = make_engine(database_url)
+    try:
+        # The version and the deliveries it owes committed together; nothing was sent.
+        assert rows(engine, "SELECT MAX(version) FROM catalog_versions")[0][0] == 2
+        owed = rows(engine, "SELECT id, channel, status FROM notification_deliveries")
+        assert sorted((c, s) for _, c, s in owed) == [
+            ("all", "pending"),
+            ("big-moves", "pending"),
+            ("chat", "pending"),
+            ("gpt-moves", "pending"),
+        ]
+        assert receiver.received == []
+        # The next run (any sync or import; here the same file again: unchanged) sends them.
+        again = spawn("import", "openrouter", str(v2), "--observed-at", "2026-01-03", env=env)
+        assert again.wait() == 0, again.describe()
+        assert sorted(r.delivery for r in receiver.received) == sorted(i for i, _, _ in owed)
+        statuses = rows(engine, "SELECT DISTINCT status FROM notification_deliveries")
+        assert statuses == [("delivered",)]
+        stored = rows(engine, "SELECT event_id FROM change_events WHERE version = 2")
+        [every] = receiver.for_channel("all")
+        assert sorted(e["event_id"] for e in every.json()["events"]) == sorted(r[0] for r in stored)
+    finally:
+        engine.dispose()
