@@ -42,7 +42,8 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}"
 
     def answer(self, status: int, body: bytes = b"", **headers: str) -> None:
-        """Answer the next request so (answers queue up)."""
+        """Answer the next request so (answers queue up); ``{path}`` in ``body`` echoes the
+        request's path."""
         self.script.append((status, headers, body))
 
     def start(self) -> Receiver:
@@ -59,6 +60,7 @@ class Receiver:
                     status, headers, answer = (
                         receiver.script.pop(0) if receiver.script else (200, {}, b"ok")
                     )
+                answer = answer.replace(b"{path}", self.path.encode())  # an echo
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name.replace("_", "-"), value)

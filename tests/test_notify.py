@@ -23,7 +23,7 @@ from catalogsync.db.session import make_engine
 from catalogsync.errors import ConfigError
 from catalogsync.notify.library import TEST_PAUSE
 from catalogsync.providers import default_base_urls
-from tests.api_keys import NOTIFY_SECRET, notify_url
+from tests.api_keys import NOTIFY_SECRET, NOTIFY_URL_TOKEN, notify_url
 from tests.helpers import T0, cli, rows
 from tests.processes import spawn_processes, wait_until
 from tests.receiver import Receiver
@@ -468,3 +468,18 @@ def test_a_process_killed_after_the_commit_loses_no_delivery(
         assert sorted(e["event_id"] for e in every.json()["events"]) == sorted(r[0] for r in stored)
     finally:
         engine.dispose()
+
+
+def test_what_a_receiver_echoes_of_the_url_or_secret_is_masked(setup, receiver):
+    db, settings = setup
+    imported(db, settings, V1, 0)
+    echo = f"refused {{path}} signed with {NOTIFY_SECRET}".encode()
+    for _ in CHANNELS[:4]:
+        receiver.answer(400, echo)
+    imported(db, settings, V2, 1)
+    errors = [e for _, _, _, e, _ in deliveries(db)]
+    assert all(e.startswith("HTTP 400: refused ********") for e in errors), errors
+    assert len(receiver.received) == 4
+    assert all(NOTIFY_URL_TOKEN in r.path for r in receiver.received)
+    assert all("signed with ********" in e for e in errors)
+    # tests/secret_scan.py also scans every row, log line and output of this test.

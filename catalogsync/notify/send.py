@@ -20,6 +20,7 @@ import email.utils
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -27,7 +28,7 @@ from catalogsync.http.client import USER_AGENT, ProviderClient
 from catalogsync.http.deadline import deadline_after
 from catalogsync.notify.messages import DELIVERY_HEADER, SIGNATURE_HEADER, sign
 from catalogsync.notify.settings import Channel
-from catalogsync.payloads import redact
+from catalogsync.payloads import Secret, redact
 from catalogsync.text import printable
 
 ANSWER_BYTES = 2048
@@ -61,7 +62,13 @@ def post(client: httpx.Client, channel: Channel, delivery_id: str, body: bytes) 
     headers = {"Content-Type": "application/json", DELIVERY_HEADER: delivery_id}
     if channel.secret is not None:
         headers[SIGNATURE_HEADER] = sign(body, channel.secret.reveal())
-    secrets = (channel.url, channel.secret)
+    # A receiver may echo the URL's path (a Slack webhook's path is its credential).
+    path = urlsplit(channel.url.reveal())
+    secrets = (
+        channel.url,
+        channel.secret,
+        Secret(path.path + (f"?{path.query}" if path.query else "")),
+    )
     timeout = channel.timeout_seconds
     try:
         with deadline_after(timeout * 2):
