@@ -24,10 +24,19 @@ from catalogsync.errors import ConfigError
 from catalogsync.notify.library import TEST_PAUSE
 from catalogsync.providers import default_base_urls
 from tests.api_keys import NOTIFY_SECRET, NOTIFY_URL_TOKEN, notify_url
-from tests.helpers import T0, cli, rows
-from tests.processes import spawn_processes, wait_until
+from tests.factories import akool_model, akool_payload
+from tests.helpers import T0, cli, metric_values, rows
+from tests.processes import (
+    process_env,
+    serve_catalogs,
+    spawn_processes,
+    version_count,
+    wait_until,
+    write_config,
+)
 from tests.receiver import Receiver
 from tests.test_change_events import V1, V2
+from tests.test_daemon import metrics_url
 
 GOLDEN = Path(__file__).parent / "fixtures" / "notify" / "slack_message.json"
 UPDATE = bool(os.environ.get("CATALOGSYNC_UPDATE_GOLDEN"))  # read before the fixtures clear it
@@ -483,3 +492,94 @@ def test_what_a_receiver_echoes_of_the_url_or_secret_is_masked(setup, receiver):
     assert all(NOTIFY_URL_TOKEN in r.path for r in receiver.received)
     assert all("signed with ********" in e for e in errors)
     # tests/secret_scan.py also scans every row, log line and output of this test.
+
+
+DAEMON_NOTIFY = """
+[notify]
+backoff_seconds = 0
+max_backoff_seconds = 0
+max_attempts = 1000
+interval_seconds = 0.5
+
+[notify.hook]
+kind = "webhook"
+providers = ["akool"]
+"""
+
+
+def test_the_daemon_delivers_once_the_receiver_is_back_and_shows_it_in_metrics(
+    database_url, provider_server, receiver, spawn, tmp_path
+):
+    serve_catalogs(provider_server)
+    receiver.stop()  # down from the start: connection refused
+    config = write_config(tmp_path / "catalogsync.toml", database_url, DAEMON_NOTIFY)
+    env = process_env(
+        provider_server,
+        CATALOGSYNC_NOTIFY_HOOK_URL=notify_url(receiver.base, "hook"),
+        CATALOGSYNC_NOTIFY_HOOK_SECRET=NOTIFY_SECRET,
+    )
+    daemon = spawn(
+        "daemon",
+        "--config",
+        str(config),
+        "--metrics-port",
+        "0",
+        "--metrics-host",
+        "127.0.0.1",
+        env=env,
+    )
+    engine = make_engine(database_url)
+    try:
+        wait_until(lambda: version_count(engine, "akool") == 1, 20, "akool version 1", daemon)
+        provider_server.set_json(
+            "akool", akool_payload(akool_model("AkoolImage2VideoFastV1", prices={"720p": 6}))
+        )
+        wait_until(
+            lambda: rows(
+                engine,
+                "SELECT attempts FROM notification_deliveries WHERE attempts >= 2",
+            ),
+            20,
+            "a delivery tried while the receiver is down",
+            daemon,
+        )
+        url = wait_until(lambda: metrics_url(daemon), 5, "the metrics URL", daemon)
+        samples = wait_until(
+            lambda: (
+                (s := metric_values(url)).get(
+                    'catalogsync_notify_deliveries{channel="hook",status="pending"}'
+                )
+                == 1
+                and s
+            ),
+            10,
+            "the pending delivery in the metrics",
+            daemon,
+        )
+        assert samples['catalogsync_notify_deliveries{channel="hook",status="failed"}'] == 0
+        receiver.start()
+        wait_until(lambda: receiver.received, 20, "the delivery", daemon)
+        wait_until(
+            lambda: rows(engine, "SELECT status FROM notification_deliveries") == [("delivered",)],
+            10,
+            "the delivery recorded",
+            daemon,
+        )
+        [got] = receiver.received
+        assert got.json()["provider"] == "akool"
+        assert verify(NOTIFY_SECRET, got.body, got.headers["x-catalogsync-signature"])
+        wait_until(
+            lambda: (
+                metric_values(url).get(
+                    'catalogsync_notify_deliveries{channel="hook",status="pending"}'
+                )
+                == 0
+            ),
+            10,
+            "no pending delivery in the metrics",
+            daemon,
+        )
+        code, _ = daemon.stop(signal.SIGTERM)
+        assert code == 0
+    finally:
+        engine.dispose()
