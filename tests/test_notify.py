@@ -583,3 +583,25 @@ def test_the_daemon_delivers_once_the_receiver_is_back_and_shows_it_in_metrics(
         assert code == 0
     finally:
         engine.dispose()
+
+
+def documented_verifier():
+    """The signature check of docs/operations.md, run as it is written there."""
+    text = (Path(__file__).parent.parent / "docs" / "operations.md").read_text()
+    section = text.split("### Verifying a signature", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {}
+    exec(code, namespace)  # our own documentation
+    return namespace["verify_signature"]
+
+
+def test_the_documented_signature_check_accepts_deliveries_and_refuses_forgeries(setup, receiver):
+    db, settings = setup
+    verify_signature = documented_verifier()
+    imported(db, settings, V1, 0)
+    imported(db, settings, V2, 1)
+    [request] = receiver.for_channel("all")
+    header = request.headers["x-catalogsync-signature"]
+    assert verify_signature(NOTIFY_SECRET, request.body, header)
+    assert not verify_signature(NOTIFY_SECRET, request.body + b" ", header)
+    assert not verify_signature("not the secret", request.body, header)
