@@ -27,6 +27,7 @@ version's events gives the same ids for the same changes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterator, Mapping
@@ -63,6 +64,7 @@ RETIREMENT: Mapping[str, str | None] = {
 NAMESPACE = uuid.UUID("6f1c3d2e-8a4b-5c7d-9e0f-1a2b3c4d5e6f")
 """The namespace of event and feed-entry UUIDs (uuid5): fixed forever."""
 
+_NAMESPACE_BYTES = NAMESPACE.bytes
 _SCALARS = ("name", "category", "description", "access")
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
@@ -99,9 +101,15 @@ def pct_change(old: Decimal | None, new: Decimal | None) -> Decimal | None:
 
 
 def event_id(provider: str, version: int, event: ChangeEvent) -> str:
-    """The stable id of ``event`` of ``provider``'s ``version``: a name-based UUID."""
+    """The stable id of ``event`` of ``provider``'s ``version``: a name-based UUID
+    (``uuid.uuid5(NAMESPACE, name)``, spelled out: a first version has an event per
+    model, and this is three times faster)."""
     name = "\x1f".join((provider, str(version), *event.identity()))
-    return str(uuid.uuid5(NAMESPACE, name))
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode()).digest()[:16])  # noqa: S324 - RFC 4122's name-based UUID
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def version_uuid(provider: str, version: int) -> str:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, ScalarSelect, Table, delete, insert, select
+from sqlalchemy import Connection, ScalarSelect, Table, delete, select
 
 from catalogsync import keys
 from catalogsync.db import models as t
-from catalogsync.db.bulk import chunks
+from catalogsync.db.bulk import chunks, insert_rows
 from catalogsync.events import ChangeEvent, Prior, event_id, fields_json, version_events
 from catalogsync.plan import CurrentState, VersionPlan
 
@@ -45,33 +45,54 @@ def record_events(
     """Compute the events of ``plan`` and insert them; call before the plan is written."""
     prior = read_prior(conn, stamp.provider_id, plan)
     events = version_events(plan, state, prior)
-    rows = [event_row(stamp, event) for event in events]
-    for chunk in chunks(rows):
-        conn.execute(insert(EVENTS), list(chunk))
+    # The bulk writer (COPY on PostgreSQL): a first version has an event per model.
+    rows = [event_values(stamp, event) for event in events]
+    insert_rows(conn, EVENTS, _COLUMNS, rows, _constants(stamp))
     return events
 
 
-def event_row(stamp: EventStamp, event: ChangeEvent) -> dict[str, Any]:
-    """The ``change_events`` row of ``event``."""
-    pct = event.pct_change
-    key = event.price_key or (None,) * len(keys.PRICE.fields)
+_COLUMNS = (
+    "event_id",
+    "event_type",
+    "model_id",
+    *keys.PRICE.fields,
+    "currency",
+    "old_amount",
+    "new_amount",
+    "pct_change",
+    "fields",
+    "retires_on",
+)
+_NO_KEY = (None,) * len(keys.PRICE.fields)
+
+
+def _constants(stamp: EventStamp) -> dict[str, Any]:
     return {
-        "event_id": event_id(stamp.provider, stamp.version, event),
         "provider_id": stamp.provider_id,
         "provider": stamp.provider,
         "catalog_version_id": stamp.version_id,
         "version": stamp.version,
         "observed_at": stamp.at,
-        "event_type": event.event_type,
-        "model_id": event.model_id,
-        **dict(zip(keys.PRICE.fields, key, strict=True)),
-        "currency": event.currency,
-        "old_amount": event.old_amount,
-        "new_amount": event.new_amount,
-        "pct_change": None if pct is None else float(pct),
-        "fields": fields_json(event.fields),
-        "retires_on": event.retires_on,
     }
+
+
+def event_values(stamp: EventStamp, event: ChangeEvent) -> tuple[Any, ...]:
+    """The values of ``event``'s row, in ``_COLUMNS`` order."""
+    pct = event.pct_change
+    return (
+        event_id(stamp.provider, stamp.version, event),
+        event.event_type,
+        event.model_id,
+        *(event.price_key or _NO_KEY),
+        event.currency,
+        event.old_amount,
+        event.new_amount,
+        # As text: the bulk writer sends no floats, and both databases read a number
+        # from it (REAL affinity on SQLite, COPY text on PostgreSQL).
+        None if pct is None else str(pct),
+        fields_json(event.fields),
+        event.retires_on,
+    )
 
 
 def read_prior(conn: Connection, provider_id: int, plan: VersionPlan) -> Prior:

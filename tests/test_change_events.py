@@ -149,3 +149,13 @@ def test_pct_change_rounds_half_even_and_leaves_zero_and_variable_alone():
     assert pct_change(Decimal(0), Decimal(4)) is None
     assert pct_change(Decimal(4), None) is None
     assert pct_change(Decimal(8), Decimal(4)) == Decimal("-50.00")
+
+
+def test_event_ids_are_rfc_4122_name_based_uuids():
+    import uuid
+
+    from catalogsync.events import NAMESPACE
+
+    event = ChangeEvent("price_changed", "m\u00e9", ("input_tokens", "", "", "", "", "u"))
+    name = "\x1f".join(("p", "7", "price_changed", "m\u00e9", "input_tokens", "", "", "", "", "u"))
+    assert event_id("p", 7, event) == str(uuid.uuid5(NAMESPACE, name))
