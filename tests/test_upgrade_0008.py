@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from catalogsync import api
 from catalogsync.cli import main
 from catalogsync.codec import dumps_exact
-from catalogsync.db.migrate import upgrade
+from catalogsync.db.migrate import SCHEMA_REVISION, upgrade
 from catalogsync.db.session import make_engine
 from tests.conftest import postgres_database
 from tests.helpers import rows, settings, store
@@ -122,7 +122,7 @@ def test_an_identical_catalog_after_the_upgrade_is_unchanged(previous, tmp_path)
     try:
         hashes_before = rows(engine, "SELECT id, content_hash FROM catalog_versions ORDER BY id")
         assert run("db", "upgrade")[0] == 0
-        assert rows(engine, "SELECT version_num FROM alembic_version") == [("0008",)]
+        assert rows(engine, "SELECT version_num FROM alembic_version") == [(SCHEMA_REVISION,)]
         assert rows(engine, "SELECT id, content_hash FROM catalog_versions ORDER BY id") == (
             hashes_before
         )
