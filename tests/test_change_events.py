@@ -159,3 +159,26 @@ def test_event_ids_are_rfc_4122_name_based_uuids():
     event = ChangeEvent("price_changed", "m\u00e9", ("input_tokens", "", "", "", "", "u"))
     name = "\x1f".join(("p", "7", "price_changed", "m\u00e9", "input_tokens", "", "", "", "", "u"))
     assert event_id("p", 7, event) == str(uuid.uuid5(NAMESPACE, name))
+
+
+def test_litellm_deprecation_dates_announce_retirements(engine):
+    def litellm(**extra):
+        return {
+            "acme-chat": {
+                "litellm_provider": "acme",
+                "mode": "chat",
+                "input_cost_per_token": 1e-06,
+                **extra,
+            }
+        }
+
+    store(engine, "litellm", litellm())
+    store(engine, "litellm", litellm(deprecation_date="2026-06-30"), day=1)
+    store(engine, "litellm", litellm(deprecation_date="2026-09-30"), day=2)  # moved: again
+    store(engine, "litellm", litellm(deprecation_date="2026-09-30", max_tokens=8), day=3)
+    found = rows(
+        engine,
+        "SELECT version, event_type, retires_on FROM change_events "
+        "WHERE event_type = 'model_retiring' ORDER BY version",
+    )
+    assert found == [(2, "model_retiring", "2026-06-30"), (3, "model_retiring", "2026-09-30")]

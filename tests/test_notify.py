@@ -605,3 +605,60 @@ def test_the_documented_signature_check_accepts_deliveries_and_refuses_forgeries
     assert verify_signature(NOTIFY_SECRET, request.body, header)
     assert not verify_signature(NOTIFY_SECRET, request.body + b" ", header)
     assert not verify_signature("not the secret", request.body, header)
+
+
+def test_a_rebuild_recomputes_events_and_notifies_nobody_again(setup, receiver):
+    db, settings = setup
+    imported(db, settings, V1, 0)
+    imported(db, settings, V2, 1)
+    sent = len(receiver.received)
+    owed = deliveries(db)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE catalog_versions SET content_hash = 'stale' WHERE version = 2")
+    report = api.rebuild(db, settings, ["openrouter"])
+    assert report.ok
+    assert report.outcomes[0].status == "rebuilt"
+    imported(db, settings, V2, 2)  # a later run: unchanged, nothing due
+    assert len(receiver.received) == sent
+    assert deliveries(db) == owed
+
+
+FIRST = """
+[notify]
+first_version = true
+
+[notify.baseline]
+kind = "webhook"
+
+[notify.no-secret]
+kind = "webhook"
+first_version = false
+
+[notify.no-url]
+kind = "slack"
+"""
+
+
+def test_first_version_when_asked_and_channels_that_cannot_send_wait(
+    database_url, receiver, tmp_path, monkeypatch, caplog
+):
+    config = tmp_path / "catalogsync.toml"
+    config.write_text(f'[database]\nurl = "{database_url}"\n{FIRST}')
+    monkeypatch.setenv("CATALOGSYNC_NOTIFY_BASELINE_URL", notify_url(receiver.base, "baseline"))
+    monkeypatch.setenv("CATALOGSYNC_NOTIFY_BASELINE_SECRET", NOTIFY_SECRET)
+    monkeypatch.setenv("CATALOGSYNC_NOTIFY_NO_SECRET_URL", notify_url(receiver.base, "no-secret"))
+    settings = load_settings(config, os.environ, default_base_urls())
+    db = api.open_database(database_url)
+    try:
+        imported(db, settings, V1, 0)  # a first version: only channels that ask for it
+        [baseline] = receiver.for_channel("baseline")
+        assert [e["type"] for e in baseline.json()["events"]] == ["model_added"] * 3
+        imported(db, settings, V2, 1)
+        assert receiver.for_channel("no-secret") == []  # never sent unsigned
+        states = {c: (s, a, e) for c, s, a, e, _ in deliveries(db)}
+        assert states["no-secret"] == ("pending", 0, None)
+        assert states["no-url"] == ("pending", 0, None)
+        assert "no signing secret: set CATALOGSYNC_NOTIFY_NO_SECRET_SECRET" in caplog.text
+        assert "no URL: set CATALOGSYNC_NOTIFY_NO_URL_URL" in caplog.text
+    finally:
+        db.close()
