@@ -179,7 +179,12 @@ def test_the_slack_message_is_readable_and_pinned(setup, receiver):
     if UPDATE:
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")
-    assert "`acme/gpt` input_tokens: 2.5 → 3 USD/1M tokens (+20.00%)" in text
+    lines = message["blocks"][1]["text"]["text"].split("\n")
+    assert lines[0] == "• `acme/gpt` input_tokens: 2.5 → 3 USD/1M tokens (+20.00%)"
+    assert lines[2] == (
+        "• `acme/old` removed; input_tokens: price removed (was 1 USD/1M tokens); "
+        "output_tokens: price removed (was 2 USD/1M tokens)"
+    )
 
 
 def test_a_receiver_down_then_failing_gets_the_delivery_once_it_is_back(setup, receiver):
@@ -424,7 +429,7 @@ def test_slack_lines_escape_provider_text_and_long_lists_are_cut():
         if block["type"] == "section"
         for line in block["text"]["text"].split("\n")
     ]
-    assert lines[-1] == "…and 5 more changes"
+    assert lines[-1] == "…and 5 more models"
     assert len(lines) == 1 + SLACK_LINES + 1  # the summary, the lines, the count
 
 

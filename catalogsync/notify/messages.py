@@ -10,7 +10,7 @@ leave, so a retry sends the same events under the same delivery id.
   ``fields`` and ``retires_on``. Signed by ``sign``: ``X-Catalogsync-Signature:
   sha256=<hex HMAC-SHA256 of the body bytes with the channel's secret>``.
 - **slack**: an incoming-webhook message, ``{"text": ..., "blocks": [...]}``: a summary
-  line, then a line per change (model, what moved and by how much), at most
+  line, then a line per model (what changed, prices with how much they moved), at most
   ``SLACK_LINES`` of them and a count of the rest. Provider text is escaped for Slack
   mrkdwn (``&``, ``<``, ``>``), so a model named ``<!channel>`` pings nobody.
 """
@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -31,7 +31,7 @@ from catalogsync import keys
 from catalogsync.codec import canonical_decimal
 
 SLACK_LINES = 20
-"""Changes listed one per line in a Slack message; the rest are counted."""
+"""Models listed one per line in a Slack message; the rest are counted."""
 SLACK_LINE_CHARS = 300
 SIGNATURE_HEADER = "X-Catalogsync-Signature"
 DELIVERY_HEADER = "X-Catalogsync-Delivery"
@@ -96,28 +96,42 @@ def slack_escape(text: str) -> str:
 def change_line(event: Mapping[str, Any], *, mrkdwn: bool = True) -> str:
     """One change for people: ``model input_tokens: 2.5 → 3 USD/1M tokens (+20.00%)``;
     in Slack mrkdwn (escaped, the model as code), or plain text (``mrkdwn=False``)."""
-    d = event_document(event)
     escape = slack_escape if mrkdwn else str
-    model = f"`{escape(d['model_id'])}`" if mrkdwn else d["model_id"]
+    model = f"`{escape(event['model_id'])}`" if mrkdwn else event["model_id"]
+    return f"{model} {change_text(event, escape)}"
+
+
+def change_text(event: Mapping[str, Any], escape: Callable[[str], str] = slack_escape) -> str:
+    """What one event says of its model: ``input_tokens: 2.5 → 3 USD/1M tokens (+20.00%)``."""
+    d = event_document(event)
     kind = d["type"]
     if d["price"] is None:
         if kind == "model_changed":
-            return f"{model} changed: {escape(', '.join(d['fields']))}"
+            return f"changed: {escape(', '.join(d['fields']))}"
         if kind == "model_retiring":
-            when = f" on {escape(d['retires_on'])}" if d["retires_on"] else ""
-            return f"{model} is retiring{when}"
-        return f"{model} {kind.removeprefix('model_')}"
+            return "retiring" + (f" on {escape(d['retires_on'])}" if d["retires_on"] else "")
+        return "new model" if kind == "model_added" else "removed"
     key = tuple(d["price"][name] for name in keys.PRICE.fields)
     label = escape(" ".join(keys.price_words(key)))
     unit = escape(keys.price_unit(key))
     old, new = d["old_amount"] or "variable", d["new_amount"] or "variable"
     if kind == "price_added":
-        return f"{model} {label}: new price {new} {unit}"
+        return f"{label}: new price {new} {unit}"
     if kind == "price_removed":
-        return f"{model} {label}: price removed (was {old} {unit})"
+        return f"{label}: price removed (was {old} {unit})"
     pct = d["pct_change"]
     move = f" ({pct:+.2f}%)" if pct is not None else ""
-    return f"{model} {label}: {old} → {new} {unit}{move}"
+    return f"{label}: {old} → {new} {unit}{move}"
+
+
+def model_lines(events: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A Slack line per model: the model as code, then each of its changes."""
+    by_model: dict[str, list[str]] = {}
+    for event in events:
+        by_model.setdefault(event["model_id"], []).append(change_text(event))
+    return [
+        _cut(f"`{slack_escape(model)}` {'; '.join(parts)}") for model, parts in by_model.items()
+    ]
 
 
 def summary(envelope: Envelope, events: Sequence[Mapping[str, Any]]) -> str:
@@ -130,10 +144,11 @@ def summary(envelope: Envelope, events: Sequence[Mapping[str, Any]]) -> str:
 def slack_message(envelope: Envelope, events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """A Slack incoming-webhook message listing the changes."""
     title = slack_escape(summary(envelope, events))
-    lines = [f"• {_cut(change_line(e))}" for e in events[:SLACK_LINES]]
-    rest = len(events) - len(lines)
+    every = model_lines(events)
+    lines = [f"• {line}" for line in every[:SLACK_LINES]]
+    rest = len(every) - len(lines)
     if rest > 0:
-        lines.append(f"…and {rest} more change{'s' if rest != 1 else ''}")  # counted, not listed
+        lines.append(f"…and {rest} more model{'s' if rest != 1 else ''}")  # counted, not listed
     observed = f"{envelope.observed_at:%Y-%m-%d %H:%M} UTC" if envelope.observed_at else ""
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}},
