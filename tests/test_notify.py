@@ -667,3 +667,22 @@ def test_first_version_when_asked_and_channels_that_cannot_send_wait(
         assert "no URL: set CATALOGSYNC_NOTIFY_NO_URL_URL" in caplog.text
     finally:
         db.close()
+
+
+def test_a_delivery_that_breaks_never_fails_the_sync(setup, receiver, monkeypatch, caplog):
+    from catalogsync.notify.deliver import deliver_due
+
+    db, settings = setup
+    imported(db, settings, V1, 0)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the outbox table is on fire")
+
+    monkeypatch.setattr("catalogsync.notify.library.deliver_due", broken)
+    report = imported(db, settings, V2, 1)
+    assert report.outcomes[0].status == "succeeded"
+    assert "notifications could not be sent: RuntimeError" in caplog.text
+    assert {s for _, s, *_ in deliveries(db)} == {"pending"}  # kept for the next run
+    monkeypatch.setattr("catalogsync.notify.library.deliver_due", deliver_due)
+    api.deliver(db, settings)
+    assert {s for _, s, *_ in deliveries(db)} == {"delivered"}
