@@ -37,6 +37,13 @@ from catalogsync.database import open_database as open_database
 from catalogsync.database import upgrade_database as upgrade_database
 from catalogsync.db.session import reading
 from catalogsync.errors import ConfigError, NotFoundError, NoVersionYetError
+from catalogsync.notify.feed import feed as feed
+from catalogsync.notify.library import deliver as deliver
+from catalogsync.notify.library import deliver_after_sync as deliver_after_sync
+from catalogsync.notify.library import deliveries as deliveries
+from catalogsync.notify.library import notify_counts as notify_counts
+from catalogsync.notify.library import retry_deliveries as retry_deliveries
+from catalogsync.notify.library import send_test as send_test
 from catalogsync.prune import prune_runs as prune_runs
 from catalogsync.reads.catalogs import changed_model_ids, load_catalog
 from catalogsync.reads.versions import VersionRow, list_versions, table_counts, version_as_of
@@ -85,7 +92,7 @@ def sync(
     """Fetch and store the named providers (default: every enabled one), each on its own."""
     from catalogsync.sync import sync_providers
 
-    return SyncReport(
+    report = SyncReport(
         sync_providers(
             db.engine,
             settings,
@@ -95,6 +102,8 @@ def sync(
             trigger=trigger,
         )
     )
+    deliver_after_sync(db, settings)  # what the new versions owe the channels; never fails
+    return report
 
 
 @_database_boundary
@@ -130,6 +139,7 @@ def import_catalog(
         observed_at or now,
         allow_mass_removal=allow_mass_removal,
     )
+    deliver_after_sync(db, settings)
     return SyncReport([outcome])
 
 
@@ -290,13 +300,15 @@ def status(
     With ``max_age``, a provider is stale when it is enabled and its last success is
     older or missing (``StatusReport.stale``).
     """
+    from catalogsync.notify.outbox import delivery_counts
     from catalogsync.reads.status import provider_statuses
 
     names = list(settings.providers) if providers is None else providers
     enabled = {name: settings.providers[name].enabled for name in names}
     with reading(db.engine) as conn:
         statuses = provider_statuses(conn, enabled)
-    return StatusReport(statuses, datetime.now(UTC), max_age)
+        deliveries = delivery_counts(conn)
+    return StatusReport(statuses, datetime.now(UTC), max_age, deliveries=deliveries)
 
 
 @_database_boundary

@@ -24,6 +24,7 @@ from catalogsync.config_schema import HTTP_KEYS, PROVIDER_KEYS, SECTIONS, Contex
 from catalogsync.config_schema import url as url_problem
 from catalogsync.errors import ConfigError, InvalidConfigError
 from catalogsync.instances import api_key_env, base_url_env, resolve_instances
+from catalogsync.notify.settings import NotifySettings, notify_settings
 from catalogsync.payloads import Secret, mask_url, url_password
 
 DEFAULT_DATABASE_URL = "sqlite:///catalogsync.db"
@@ -89,6 +90,7 @@ class Settings:
     max_removal_fraction: float = 0.5
     config_path: Path | None = None
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)  # catalogsync.notify
 
     def provider(self, name: str) -> ProviderSettings:
         """The settings of provider ``name``; ``ConfigError`` when none is installed so."""
@@ -106,7 +108,7 @@ class Settings:
             password = url_password(url)
             if password:
                 found.append(Secret(password))
-        return tuple(dict.fromkeys(found))
+        return tuple(dict.fromkeys([*found, *self.notify.secrets()]))
 
 
 def find_config_file(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
@@ -170,6 +172,7 @@ def load_settings(
         max_removal_fraction=float(sync.get("max_removal_fraction", 0.5)),
         config_path=path,
         daemon=DaemonSettings(**{k: daemon[k] for k in SECTIONS["daemon"].keys if k in daemon}),
+        notify=notify_settings(data.get("notify", {}), environ, here, providers),
     )
 
 

@@ -3,21 +3,8 @@
 ``SECTIONS`` declares the file. A section is a table of keys (``[http]``) or, with
 ``named=True``, a table of named tables (``[providers.NAME]``); ``open=True`` lets more
 keys in, declared elsewhere (an adapter's own options, ``config_options`` on its class).
-Adding a section is one entry here: its keys and their checks, for example::
-
-    "notify": Section(
-        {
-            "kind": choice("webhook", "slack"),
-            "providers": strings,
-            "events": strings,
-            "models": strings,
-            "min_pct": number(0),
-            "url_file": readable_file,
-            "secret_file": readable_file,
-            "max_attempts": whole(1),
-        },
-        named=True,  # [notify.NAME]
-    ),
+Adding a section is one entry here: its keys and their checks (``[notify]`` below has
+plain keys, ``plain``, beside its named channel tables).
 
 ``check_document`` reads a parsed TOML document against the table and returns every
 problem, each naming the file, the section and the key
@@ -62,6 +49,7 @@ class Section:
     keys: Mapping[str, Check]
     named: bool = False  # [section.NAME] tables, each with ``keys``
     open: bool = False  # other keys are allowed (declared by whoever reads them)
+    plain: Mapping[str, Check] = field(default_factory=dict)  # keys beside the named tables
     checks: tuple[Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]], ...] = field(
         default_factory=tuple
     )  # checks across keys: (key, problem) pairs
@@ -182,6 +170,12 @@ def no_api_key(_value: Any, context: Context) -> str:
     )
 
 
+def _from_elsewhere(context: Context, what: str, file_key: str) -> str:
+    """A channel's URL or secret written in the file: say where it goes instead."""
+    variable = f"CATALOGSYNC_NOTIFY_{context.name.upper().replace('-', '_')}_{what}"
+    return f"not read from the file (a credential): set {variable} or {file_key}"
+
+
 def _jitter_within_interval(section: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
     every = section.get("schedule")
     jitter = section.get("jitter_seconds")
@@ -223,6 +217,31 @@ SECTIONS: dict[str, Section] = {
         }
     ),
     "providers": Section(PROVIDER_KEYS, named=True, open=True, checks=(_jitter_within_interval,)),
+    "notify": Section(
+        {
+            "kind": choice("webhook", "slack"),
+            "providers": strings,
+            "events": strings,
+            "models": strings,
+            "min_pct": number(0),
+            "url_file": readable_file,
+            "secret_file": readable_file,
+            "max_attempts": whole(1),
+            "first_version": boolean,
+            "timeout_seconds": number(0, above=True),
+            "url": lambda _v, c: _from_elsewhere(c, "URL", "url_file"),
+            "secret": lambda _v, c: _from_elsewhere(c, "SECRET", "secret_file"),
+        },
+        named=True,  # [notify.NAME]: a channel
+        plain={
+            "max_attempts": whole(1),
+            "backoff_seconds": number(0, above=True),
+            "max_backoff_seconds": number(0, above=True),
+            "interval_seconds": number(0, above=True),
+            "first_version": boolean,
+            "timeout_seconds": number(0, above=True),
+        },
+    ),
 }
 """The whole file: section name -> declaration."""
 
@@ -259,6 +278,11 @@ def check_document(
         else:
             for item, table in value.items():
                 where = f"[{name}.{item}]"
+                if item in section.plain and not isinstance(table, Mapping):
+                    problem = section.plain[item](table, context)
+                    if problem:
+                        problems.append(f"{source}: [{name}] {item}: {problem}")
+                    continue
                 if not isinstance(table, Mapping):
                     problems.append(f"{source}: {where}: must be a table")
                     continue

@@ -17,6 +17,8 @@ counters ending in ``_total``, one metric per meaning with labels for the rest.
   that could not run, in this process;
 - ``catalogsync_syncs_total{provider,status}`` (counter): sync attempts by outcome
   (``succeeded``, ``unchanged``, ``failed``, ``skipped``);
+- ``catalogsync_notify_deliveries{channel,status}`` (gauge): notification deliveries
+  ``pending`` and ``failed`` in the database, per channel (``catalogsync.notify``);
 - the standard ``process_*`` (CPU, resident memory, open files, start time),
   ``python_info`` and ``python_gc_*`` series.
 
@@ -31,7 +33,7 @@ carry no ``_created`` series: ``process_start_time_seconds`` says when they star
 from __future__ import annotations
 
 import platform
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import prometheus_client
 from prometheus_client import (
@@ -56,7 +58,7 @@ DURATION_BUCKETS = (0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900)
 class SyncMetrics:
     """The daemon's metrics, one labelled series per provider."""
 
-    def __init__(self, providers: Sequence[str]) -> None:
+    def __init__(self, providers: Sequence[str], channels: Sequence[str] = ()) -> None:
         # `_created` series double every counter's series for a value that
         # process_start_time_seconds already gives; this process serves one registry.
         prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -114,6 +116,14 @@ class SyncMetrics:
             ["provider", "status"],
             registry=self.registry,
         )
+        self.deliveries = Gauge(
+            "catalogsync_notify_deliveries",
+            "Notification deliveries pending or failed, per channel (read from the database).",
+            ["channel", "status"],
+            registry=self.registry,
+        )
+        self.channels = list(channels)
+        self.refresh_deliveries({})
         # Every series exists from the start, so "never succeeded" and "no failure
         # yet" are values (0) an alert can see, not absent series.
         for provider in providers:
@@ -142,6 +152,15 @@ class SyncMetrics:
         """Count a sync job that could not even run (the database was unreachable...)."""
         self.syncs.labels(provider, "failed").inc()
         self.failures.labels(provider).inc()
+
+    def refresh_deliveries(self, counts: Mapping[tuple[str, str, str], int]) -> None:
+        """Set the delivery gauges from ``(provider, channel, status) -> n``."""
+        totals = {(c, s): 0 for c in self.channels for s in ("pending", "failed")}
+        for (_, channel, status), n in counts.items():
+            totals[(channel, status)] = totals.get((channel, status), 0) + n
+        self.deliveries.clear()
+        for (channel, status), n in totals.items():
+            self.deliveries.labels(channel, status).set(n)
 
     def refresh(self, status: ProviderStatus) -> None:
         """Set the database-wide values from ``status``."""

@@ -55,6 +55,7 @@ from catalogsync.config import Settings
 from catalogsync.db import models as t
 from catalogsync.db.session import reading
 from catalogsync.errors import CatalogSyncError, database_message
+from catalogsync.gcpause import cyclic_gc_paused
 from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context
 from catalogsync.payloads import decompress
@@ -69,7 +70,6 @@ from catalogsync.store import (
     update_version,
     write_version,
 )
-from catalogsync.sync import cyclic_gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,9 @@ def _rewrite(
     for v, catalog in _parsed(conn, provider, provider_id, replayed):
         current = current_models(conn, provider_id)
         changes = compare_models(current, catalog)
-        write_version(conn, Stamp(provider_id, v.id, v.fetched_at), catalog, current, changes)
+        write_version(
+            conn, Stamp(provider_id, v.id, v.fetched_at, v.version), catalog, current, changes
+        )
         del catalog
         if v.version == first:
             _test_pause()

@@ -11,7 +11,7 @@ for the type checker only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -161,6 +161,8 @@ class StatusReport:
     now: datetime
     max_age: timedelta | None = None
     verbose: bool = False  # tables show each whole error, not its start
+    deliveries: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
+    """Pending and failed notification deliveries: ``(provider, channel, status) -> n``."""
 
     @property
     def stale(self) -> list[ProviderStatus]:

@@ -45,6 +45,7 @@ from catalogsync.schedules import build_trigger
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+NOTIFY_JOB = "notify"  # sends what the outbox holds due, every [notify] interval_seconds
 
 
 def runnable_providers(settings: Settings) -> list[str]:
@@ -100,7 +101,7 @@ class Daemon:
         self._changed = threading.Condition()
         self._scheduler = BackgroundScheduler(
             timezone=settings.daemon.zone,
-            executors={"default": ThreadPoolExecutor(max_workers=max(1, len(self.providers)))},
+            executors={"default": ThreadPoolExecutor(max_workers=len(self.providers) + 1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         zone = settings.daemon.zone
@@ -114,12 +115,17 @@ class Daemon:
             self._scheduler.add_job(
                 self._job, trigger, args=[name], id=name, name=f"sync {name}", **extra
             )
+        if settings.notify.channels:
+            every = settings.notify.interval_seconds
+            self._scheduler.add_job(self._deliver, "interval", seconds=every, id=NOTIFY_JOB)
 
     def start(self) -> None:
         """Start scheduling (and, with ``run_at_start``, sync every provider now)."""
         self.refresh_metrics()
         self._scheduler.start()
         for job in self._scheduler.get_jobs():
+            if job.id == NOTIFY_JOB:
+                continue
             log.info(
                 "scheduled %r (%s), next run at %s",
                 self.settings.providers[job.id].schedule,
@@ -164,6 +170,12 @@ class Daemon:
             return
         for status in report.statuses:
             self.metrics.refresh(status)
+        self.metrics.refresh_deliveries(report.deliveries)
+
+    def _deliver(self) -> None:
+        if not self._stopping.is_set():
+            api.deliver_after_sync(self.db, self.settings)  # logs its failures; never raises
+            self.refresh_metrics()
 
     def _job(self, name: str) -> None:
         if self._stopping.is_set():
@@ -215,7 +227,8 @@ def run_daemon(
     """
     providers = runnable_providers(settings)
     port = metrics_port if metrics_port is not None else settings.daemon.metrics_port
-    metrics = SyncMetrics(providers) if port is not None else None
+    channels = list(settings.notify.channels)
+    metrics = SyncMetrics(providers, channels) if port is not None else None
     daemon = Daemon(db, settings, providers, metrics=metrics, transport=transport)
     server = None
     if metrics is not None and port is not None:

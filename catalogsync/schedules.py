@@ -20,7 +20,7 @@ first run.
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
@@ -28,6 +28,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from catalogsync.durations import UNIT_SECONDS
+from catalogsync.errors import ConfigError
 
 EVERY = re.compile(r"^@every\s+(\d+)\s*([smh])$")
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbering: sun = 0 = 7
@@ -103,3 +104,15 @@ def _weekday(text: str, field: str) -> int:
     raise ValueError(
         f"day of week {field!r}: {text!r} is neither 0-7 (0 and 7 are Sunday) nor sun..sat"
     )
+
+
+def validate_schedule(schedule: str, where: str) -> None:
+    """Accept five-field cron or ``@every <N>s|m|h``; raise ``ConfigError`` otherwise.
+
+    The schedule is built into the trigger the daemon will use, so every field is checked
+    now (``61 * * * *`` fails here, not at the first run).
+    """
+    try:
+        build_trigger(schedule, UTC)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: schedule {schedule!r} is not valid: {exc}") from None

@@ -24,7 +24,7 @@ Every row is dated by the observed time of its version (the fetch time, or the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -39,6 +39,7 @@ from catalogsync.db import models as t
 from catalogsync.db.bulk import chunks, insert_all
 from catalogsync.diff import ModelChanges
 from catalogsync.errors import ImportOrderError
+from catalogsync.events_store import EventStamp, forget_events, record_events
 from catalogsync.payloads import ENCODING, compressing
 from catalogsync.plan import (
     CurrentState,
@@ -89,6 +90,7 @@ class Stamp:
     provider_id: int
     version_id: int
     at: datetime
+    version: int = 0  # its number, for the change events' ids
 
 
 def latest_version(conn: Connection, provider_id: int) -> LatestVersion | None:
@@ -131,6 +133,7 @@ def store_catalog(
     source: str,
     max_removal_fraction: float,
     allow_mass_removal: bool = False,
+    on_version: Callable[[Connection, EventStamp], None] | None = None,
 ) -> StoreResult:
     """Store ``catalog`` as a new version when its content changed; see the module docstring."""
     # Compressed on a thread while the models are hashed: zlib lets go of the GIL. (Should
@@ -176,10 +179,14 @@ def store_catalog(
     reserved = _reserve_id(conn, VERSIONS)
     version_id = insert_version(None) if reserved is None else reserved
     plan, removed_prices = write_version(
-        conn, Stamp(provider_id, version_id, observed_at), catalog, current, changes
+        conn, Stamp(provider_id, version_id, observed_at, version), catalog, current, changes
     )
     if reserved is not None:
         insert_version(reserved)
+    if on_version is not None:  # the notification outbox, in the version's transaction
+        on_version(
+            conn, EventStamp(provider_id, catalog.provider, version_id, version, observed_at)
+        )
     refresh_statistics(conn)
 
     return StoreResult(
@@ -213,6 +220,10 @@ def write_version(
         format_ids=_ensure_formats(conn, formats_needed(catalog, changes)),
     )
     plan = plan_version(catalog, changes, state)
+    stamped = EventStamp(
+        stamp.provider_id, catalog.provider, stamp.version_id, stamp.version, stamp.at
+    )
+    record_events(conn, stamped, plan, state)  # first: it reads rows the plan closes
     return plan, _write_plan(conn, plan, stamp)
 
 
@@ -224,6 +235,7 @@ def rewind_history(conn: Connection, provider_id: int, from_version: int) -> Non
         .where(VERSIONS.c.provider_id == provider_id, VERSIONS.c.version >= from_version)
         .scalar_subquery()
     )
+    forget_events(conn, provider_id, later)
     for table in t.HISTORY_TABLES:
         mine = table.c.provider_id == provider_id
         # Delete first: the one-open-row-per-key indexes allow a row to reopen only once

@@ -17,11 +17,9 @@ A database failure fails that provider's run, not the whole sync.
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NoReturn
@@ -38,8 +36,10 @@ from catalogsync.errors import (
     ProviderError,
     database_message,
 )
+from catalogsync.gcpause import cyclic_gc_paused
 from catalogsync.locks import HeldLock, held_provider_lock
 from catalogsync.logs import log_context, set_log_context
+from catalogsync.notify.outbox import OnVersion, outbox_writer
 from catalogsync.payloads import Secret, payload_hash, redact, redact_bytes
 from catalogsync.providers import Provider, build_provider, import_settings
 from catalogsync.providers.base import needs_key
@@ -76,6 +76,7 @@ class SyncPolicy:
     allow_mass_removal: bool = False
     trigger: str = "sync"
     secrets: tuple[Secret, ...] = ()  # masked wherever a payload or error repeats them
+    on_version: OnVersion | None = None  # writes the deliveries a new version owes
 
     @property
     def source(self) -> str:
@@ -218,7 +219,11 @@ def sync_providers(
     selected = _select(settings, names)
     adapters = [build_provider(settings.providers[n]) for n in selected]
     policy = SyncPolicy(
-        settings.max_removal_fraction, allow_mass_removal, trigger, settings.secrets()
+        settings.max_removal_fraction,
+        allow_mass_removal,
+        trigger,
+        settings.secrets(),
+        outbox_writer(settings.notify),
     )
     outcomes: list[SyncOutcome] = []
     runnable = []
@@ -272,7 +277,11 @@ def import_payload(
     """
     adapter = build_provider(import_settings(settings, name))
     policy = SyncPolicy(
-        settings.max_removal_fraction, allow_mass_removal, "import", settings.secrets()
+        settings.max_removal_fraction,
+        allow_mass_removal,
+        "import",
+        settings.secrets(),
+        outbox_writer(settings.notify),
     )
     outcome = run_sync(
         engine,
@@ -290,25 +299,6 @@ def import_payload(
             error=f"{outcome.error} (waited {lock_wait:g}s): nothing imported; try again",
         )
     return outcome
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a catalog is parsed and stored.
-
-    A catalog is millions of small objects and no reference cycles: reference counting
-    frees all of it, while the collector, triggered every few hundred allocations,
-    re-scans the growing heap each time (the README's performance section has the
-    figures). It is switched back on afterwards.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _parse_and_store(
@@ -336,6 +326,7 @@ def _parse_and_store(
                 source=policy.source,
                 max_removal_fraction=policy.max_removal_fraction,
                 allow_mass_removal=policy.allow_mass_removal,
+                on_version=policy.on_version,
             )
             lock.verify()  # before committing: with the lock lost, another process may be storing
         # Freed while the collector is still paused: once back, it would first scan all

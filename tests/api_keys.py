@@ -37,12 +37,21 @@ KEY_WITH_NEWLINE = KEY_LINE + "\nX-Injected: ctrlkey_test_Pb3Ty7Gc1Mz5"
 """A key holding a newline (a header injection): refused at load. The scan looks for its
 first line too, which is what a leak through a header or a log line would show."""
 
+NOTIFY_SECRET = "hooksecret_test_Vr6Kp2Xw9Lc4"
+"""The signing secret of a notification channel (``CATALOGSYNC_NOTIFY_<NAME>_SECRET``)."""
+
+NOTIFY_URL_TOKEN = "hookurl_test_Ty8Qm3Jd5Rb1"
+"""The secret part of a notification channel's URL (a Slack webhook URL is a credential):
+tests put it in the path of their receiver's URL (``notify_url``)."""
+
 _HANDED_OUT: dict[str, str] = {
     ADAPTER_KEY: "ADAPTER_KEY",
     FILE_KEY: "FILE_KEY",
     URL_PASSWORD: "URL_PASSWORD",
     KEY_WITH_NEWLINE: "KEY_WITH_NEWLINE",
     KEY_LINE: "KEY_WITH_NEWLINE's first line",
+    NOTIFY_SECRET: "NOTIFY_SECRET",
+    NOTIFY_URL_TOKEN: "NOTIFY_URL_TOKEN",
 }
 """Every key this module produced so far, with the label a leak report names it by."""
 
@@ -99,3 +108,8 @@ def known_keys() -> dict[str, str]:
     for name in provider_classes():
         api_key(name)
     return dict(_HANDED_OUT)
+
+
+def notify_url(base: str, channel: str) -> str:
+    """A channel's webhook URL at a local receiver: its path holds ``NOTIFY_URL_TOKEN``."""
+    return f"{base}/hooks/{channel}/{NOTIFY_URL_TOKEN}"

@@ -14,6 +14,11 @@ module handed out) in:
   the database fixtures in ``conftest.py`` call ``assert_no_keys_in_database``, and any
   other SQLite database a test made in its ``tmp_path`` (``*.db``) is scanned too.
 
+Notification channels' secrets count as keys: ``tests.api_keys`` hands out
+``NOTIFY_SECRET`` (a signing secret) and ``NOTIFY_URL_TOKEN`` (the secret part of a
+webhook URL, in the path of every URL ``notify_url`` gives), so a webhook URL or secret
+that reaches output, a log or a stored row fails the test too.
+
 A hit fails the test that produced it. Failure messages name the key by its label,
 never by its value. ``tests/test_secret_scan.py`` proves each path catches a planted key.
 """

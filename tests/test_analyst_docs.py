@@ -378,6 +378,12 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
         ("akool", FAST, "unit", "1080p", 100, 90, -10, FEB10),
         ("audioshake", "vocals", "per_minute", "", 100, 110, 10, FEB15),
     ],
+    "The largest price moves, from change events": [
+        ("audioshake", "drums", "per_minute", "", 10, 15, 50, MAR02),
+        ("audioshake", "bass", "per_minute", "", 9, 12, "33.33", MAR02),
+        ("akool", FAST, "unit", "1080p", 100, 90, -10, FEB10),
+        ("audioshake", "vocals", "per_minute", "", 100, 110, 10, FEB15),
+    ],
     "Base price versus long-context price": [
         ("market", "deepseek-chat", "input_tokens", NIGHT, "0.27", "0.135", "0.5", TOKENS),
         ("market", "deepseek-chat", "output_tokens", NIGHT, "1.1", "0.55", "0.5", TOKENS),

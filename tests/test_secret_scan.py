@@ -167,3 +167,50 @@ def test_settings_never_show_a_key(tmp_path):
     for shown in (repr(settings), str(settings), f"{settings.providers['auriko']}"):
         assert not [key for key in known_keys() if key in shown]
         assert "Secret('********')" in shown
+
+
+PLANTED_NOTIFY = """
+import io
+import logging
+import sqlite3
+
+from tests.api_keys import NOTIFY_SECRET, notify_url
+
+
+def test_webhook_url_in_a_log_record():
+    logger = logging.getLogger("catalogsync.planted_notify")
+    logger.propagate = False
+    logger.addHandler(logging.StreamHandler(io.StringIO()))  # seen by no one but the scanner
+    logger.warning("posting to %s", notify_url("https://hooks.example.com", "chat"))
+
+
+def test_signing_secret_on_stdout():
+    print("signing with", NOTIFY_SECRET)
+
+
+def test_webhook_url_in_a_stored_row(tmp_path):
+    conn = sqlite3.connect(tmp_path / "outbox.db")
+    conn.execute("CREATE TABLE notification_deliveries (last_error TEXT)")
+    url = notify_url("http://127.0.0.1:9", "all")
+    conn.execute("INSERT INTO notification_deliveries VALUES (?)", (f"cannot reach {url}",))
+    conn.commit()
+    conn.close()
+"""
+
+
+def test_the_scanner_knows_notification_urls_and_secrets(pytester, request, capsys):
+    pytester.makepyfile(test_planted_notify=PLANTED_NOTIFY)
+    result = pytester.runpytest_inprocess("-p", "tests.secret_scan", "-p", "no:cacheprovider")
+    capsys.readouterr()
+    forget_seen(request.node)
+    messages = {
+        r.nodeid.split("::")[1]: str(r.longrepr) for r in result.reprec.getreports() if r.failed
+    }
+    assert "NOTIFY_URL_TOKEN in a log record" in messages["test_webhook_url_in_a_log_record"]
+    assert "NOTIFY_SECRET in Captured stdout call" in messages["test_signing_secret_on_stdout"]
+    assert (
+        "database outbox.db: notification_deliveries.last_error (row 1): NOTIFY_URL_TOKEN"
+        in messages["test_webhook_url_in_a_stored_row"]
+    )
+    for message in messages.values():
+        assert not leaked_keys(message)

@@ -17,6 +17,10 @@ PROVIDER_ENV = (
     ("<NAME>_API_KEY", "a provider's key (AKOOL_API_KEY...), or [providers.NAME] api_key_file"),
     ("CATALOGSYNC_<NAME>_BASE_URL", "a provider's base URL"),
 )
+NOTIFY_ENV = (
+    ("CATALOGSYNC_NOTIFY_<NAME>_URL", "a channel's URL (or [notify.NAME] url_file)"),
+    ("CATALOGSYNC_NOTIFY_<NAME>_SECRET", "a webhook channel's signing secret (or secret_file)"),
+)
 READ_EXITS = (
     (0, "done"),
     (1, "the database failed"),
@@ -170,6 +174,33 @@ EPILOGS: dict[str, str] = {
                 "or the database failed",
             ),
             (2, "a malformed usage file (line and column named), usage or configuration error"),
+        ),
+    ),
+    "feed": epilog(
+        (
+            "catalogsync feed --output changes.atom",
+            "catalogsync feed --provider openrouter --since 30d",
+        ),
+    ),
+    "notify list": epilog(
+        ("catalogsync notify list", "catalogsync notify list --status failed --format json"),
+    ),
+    "notify retry": epilog(
+        ("catalogsync notify retry", "catalogsync notify retry 7f3c2a9e-..."),
+        CONFIG_ENV + NOTIFY_ENV,
+        (
+            (0, "every delivery retried was delivered"),
+            (1, "some are still pending or failed, or the database failed"),
+            (2, "usage or configuration error, or no database there"),
+        ),
+    ),
+    "notify test": epilog(
+        ("catalogsync notify test pricing-alerts",),
+        CONFIG_ENV + NOTIFY_ENV,
+        (
+            (0, "the receiver accepted the sample"),
+            (1, "it did not (its answer shown)"),
+            (2, "no such channel, or it has no URL or secret"),
         ),
     ),
 }

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from catalogsync import __version__
-from catalogsync.cli import config_check
+from catalogsync.cli import config_check, notify
 from catalogsync.cli import help as help_texts
 from catalogsync.cli.commands import (
     Handler,
@@ -373,4 +373,5 @@ def build_parser() -> argparse.ArgumentParser:
     runs_prune.register(runs_commands, add)
     register_costing(commands, add)
     config_check.register(commands, add)
+    notify.register(commands, add)
     return parser

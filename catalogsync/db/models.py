@@ -31,6 +31,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -58,6 +59,7 @@ NAMING_CONVENTION = {
 }
 
 SYNC_STATUSES = ("running", "succeeded", "unchanged", "failed", "abandoned")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 # A bigint on PostgreSQL, but SQLite only auto-increments a column declared INTEGER.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -265,3 +267,59 @@ model_attributes = _history(
 """Any other fact about a model (limits, languages, capability flags...), over time."""
 
 HISTORY_TABLES = (models, model_inputs, prices, model_attributes)
+
+change_events = Table(
+    "change_events",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _required("event_id", String(36), unique=True),  # stable: catalogsync.events.event_id
+    _required("provider_id", Id),
+    _required("provider", Text()),
+    _required("catalog_version_id", Id),
+    _required("version", Integer()),
+    _required("observed_at", UTCDateTime()),
+    _required("event_type", String(32)),
+    _required("model_id", Text()),
+    # The price point's key (keys.PRICE.fields), NULL for events about a whole model.
+    *(_optional(name, Text()) for name in keys.PRICE.fields),
+    _optional("currency", Text()),
+    _optional("old_amount", ExactDecimal()),
+    _optional("new_amount", ExactDecimal()),
+    _optional("pct_change", Float()),  # REAL / double precision: for comparing and ordering
+    _optional("fields", Text()),  # canonical JSON list: model_changed's fields
+    _optional("retires_on", Text()),  # model_retiring: the announced date, as published
+    Index(None, "catalog_version_id"),
+    Index(None, "provider_id", "observed_at"),
+    Index(None, "observed_at"),
+)
+"""One typed change of a stored version (``catalogsync.events``), written with the version.
+
+Like the history tables it names its provider and version by id without declared
+foreign keys (the store writes it in the version's transaction, before the version's row
+on PostgreSQL); ``catalogsync rebuild`` deletes and recomputes a replayed version's events.
+"""
+
+notification_deliveries = Table(
+    "notification_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),  # the delivery id receivers deduplicate by
+    _required("channel", Text()),
+    _required("provider_id", Id),
+    _required("provider", Text()),
+    _required("catalog_version_id", Id),
+    _required("version", Integer()),
+    _required("status", String(16)),
+    _required("attempts", Integer()),
+    _optional("next_attempt_at", UTCDateTime()),
+    _optional("last_attempt_at", UTCDateTime()),
+    _optional("last_error", Text()),
+    _required("created_at", UTCDateTime()),
+    _optional("delivered_at", UTCDateTime()),
+    CheckConstraint(
+        "status IN (" + ", ".join(f"'{s}'" for s in DELIVERY_STATUSES) + ")", name="status"
+    ),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "catalog_version_id"),
+)
+"""The outbox: one delivery a version owes a notification channel (``catalogsync.notify``),
+written in the version's transaction and sent after the commit, at least once."""

@@ -16,6 +16,7 @@ from pathlib import PurePath
 from typing import IO
 
 from catalogsync.costing.results import CostReport, PricesAt
+from catalogsync.notify.results import ChannelTest, DeliveryList, DeliveryReport
 from catalogsync.results import (
     ConfigSummary,
     DemoResult,
@@ -87,6 +88,12 @@ RENDERERS: dict[type, dict[str, str]] = {
         "csv": "costing:render_cost_csv",
         "jsonl": "costing:render_cost_jsonl",
     },
+    DeliveryList: {
+        "table": "notify:render_deliveries_table",
+        "json": "notify:render_deliveries_json",
+    },
+    DeliveryReport: {"table": "notify:render_report_table", "json": "notify:render_report_json"},
+    ChannelTest: {"table": "notify:render_test_table", "json": "notify:render_test_json"},
 }
 """Document type -> format name -> ``module:function`` in ``catalogsync.present``."""
 

@@ -45,9 +45,27 @@ def status_dict(
     }
 
 
+def _notifications(report: StatusReport, provider: str) -> dict[str, int]:
+    """A provider's pending and failed notification deliveries, over every channel."""
+    counts = {"pending": 0, "failed": 0}
+    for (name, _, state), n in report.deliveries.items():
+        if name == provider:
+            counts[state] += n
+    return counts
+
+
 def render_status_json(report: StatusReport, out: IO[str]) -> None:
     """A JSON list, one object per provider."""
-    write_json([status_dict(s, report.now, report.max_age) for s in report.statuses], out)
+    write_json(
+        [
+            {
+                **status_dict(s, report.now, report.max_age),
+                "notifications": _notifications(report, s.provider),
+            }
+            for s in report.statuses
+        ],
+        out,
+    )
 
 
 def render_status_table(report: StatusReport, out: IO[str]) -> None:
@@ -89,6 +107,16 @@ def render_status_table(report: StatusReport, out: IO[str]) -> None:
             state,
         )
     write_rich(out, table)
+    if report.deliveries:  # only once there is something to see
+        waiting = Table(title="notification deliveries", title_justify="left")
+        for column in ("channel", "provider", "pending", "failed"):
+            waiting.add_column(column)
+        keys = sorted({(channel, provider) for provider, channel, _ in report.deliveries})
+        for channel, provider in keys:
+            pending = report.deliveries.get((provider, channel, "pending"), 0)
+            failed = report.deliveries.get((provider, channel, "failed"), 0)
+            add_row(waiting, channel, provider, str(pending), str(failed))
+        write_rich(out, waiting)
 
 
 def _ago(age: timedelta | None) -> str:
