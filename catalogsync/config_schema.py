@@ -235,8 +235,8 @@ SECTIONS: dict[str, Section] = {
         named=True,  # [notify.NAME]: a channel
         plain={
             "max_attempts": whole(1),
-            "backoff_seconds": number(0, above=True),
-            "max_backoff_seconds": number(0, above=True),
+            "backoff_seconds": number(0),
+            "max_backoff_seconds": number(0),
             "interval_seconds": number(0, above=True),
             "first_version": boolean,
             "timeout_seconds": number(0, above=True),
@@ -282,6 +282,10 @@ def check_document(
                     problem = section.plain[item](table, context)
                     if problem:
                         problems.append(f"{source}: [{name}] {item}: {problem}")
+                    continue
+                if not isinstance(table, Mapping) and section.plain:
+                    hint = suggestion(item, section.plain)
+                    problems.append(f"{source}: [{name}] {item}: unknown key{hint}")
                     continue
                 if not isinstance(table, Mapping):
                     problems.append(f"{source}: {where}: must be a table")

@@ -362,11 +362,14 @@ def test_status_and_notify_list_show_pending_and_failed(setup, receiver):
     [
         ('[notify.x]\nkind = "webhook"\nurl = "https://example.com"\n', "CATALOGSYNC_NOTIFY_X_URL"),
         ('[notify.x]\nkind = "slack"\nsecret = "s"\n', "CATALOGSYNC_NOTIFY_X_SECRET"),
-        ('[notify.x]\nkind = "email"\n', "kind must be one of"),
+        ('[notify.x]\nkind = "email"\n', "[notify.x] kind: must be one of"),
         ('[notify.x]\nkind = "slack"\nevents = ["price_moved"]\n', "unknown event type"),
         ('[notify.x]\nkind = "slack"\nproviders = ["nobody"]\n', "unknown provider"),
         ('[notify.x]\nkind = "slack"\nmin_pct = -1\n', "min_pct"),
-        ("[notify]\nretries = 3\n", "unknown setting(s) in [notify]: retries"),
+        (
+            "[notify]\nmax_atempts = 3\n",
+            '[notify] max_atempts: unknown key (did you mean "max_attempts"?)',
+        ),
         ('[notify.X]\nkind = "slack"\n', "lower-case"),
     ],
 )
