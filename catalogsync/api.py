@@ -31,6 +31,8 @@ from catalogsync.database import open_database as open_database
 from catalogsync.database import upgrade_database as upgrade_database
 from catalogsync.db.session import reading
 from catalogsync.errors import ConfigError, NotFoundError
+from catalogsync.model_detail import ModelDetail as ModelDetail
+from catalogsync.model_detail import model_detail as model_detail
 from catalogsync.reads.catalogs import changed_model_ids, load_catalog
 from catalogsync.reads.versions import VersionRow, list_versions, table_counts, version_as_of
 from catalogsync.results import (

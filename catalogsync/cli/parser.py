@@ -23,6 +23,7 @@ from catalogsync.cli.commands import (
     cmd_sync,
     cmd_versions,
 )
+from catalogsync.cli.serve import register as register_serve
 from catalogsync.durations import parse_duration
 from catalogsync.present.registry import DEFAULT, format_names
 from catalogsync.results import (
@@ -356,4 +357,5 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the payload's bytes, as received (for piping to jq)",
     )
     _format_option(runs_show, RunDetail)
+    register_serve(commands, add)
     return parser
