@@ -39,6 +39,8 @@ class Synced(Protocol):
     def last_failure_at(self) -> datetime | None: ...
     @property
     def running_since(self) -> datetime | None: ...
+    @property
+    def version(self) -> int | None: ...
 
 
 def change_cells(row: Any) -> tuple[Any, ...]:
@@ -48,7 +50,8 @@ def change_cells(row: Any) -> tuple[Any, ...]:
 
 
 def state_of(status: Synced) -> str:
-    """A provider's state in a word: running, failing, ok, never synced or disabled."""
+    """A provider's state in a word: running, failing, ok, imported (versions stored by
+    ``import`` only), never synced or disabled."""
     if status.running_since is not None:
         return "running"
     success, failure = status.last_success_at, status.last_failure_at
@@ -56,6 +59,8 @@ def state_of(status: Synced) -> str:
         return "failing"
     if success is not None:
         return "ok"
+    if status.version is not None:
+        return "imported"
     return "never synced" if status.enabled else "disabled"
 
 
