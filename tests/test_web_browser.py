@@ -265,8 +265,10 @@ def test_the_diff_page_and_its_downloads(served, browser, screenshots, database_
 
 def fetch(browser, url: str) -> str:
     """``url`` fetched by the page's own JavaScript (same origin, as a person's click)."""
-    return browser.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0]).then((r) => r.text()).then(done, (e) => done('failed: ' + e));",
-        url,
+    return str(
+        browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0]).then((r) => r.text()).then(done, (e) => done('failed: ' + e));",
+            url,
+        )
     )

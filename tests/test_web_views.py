@@ -119,7 +119,7 @@ def test_steps_leave_a_gap_where_a_price_was_absent():
 
 
 def test_one_chart_per_unit():
-    series = {
+    series: dict[tuple[str, ...], list[Period]] = {
         ("input_tokens", "", "", "", "", "USD/1M tokens"): [Period(Decimal(1), T0, None)],
         ("output_tokens", "", "", "", "", "USD/1M tokens"): [Period(Decimal(2), T0, None)],
         ("request", "", "", "", "", "USD/request"): [Period(Decimal(3), T0, None)],

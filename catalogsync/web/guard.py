@@ -3,6 +3,8 @@ read-only methods, and the optional authentication (``auth.py``)."""
 
 from __future__ import annotations
 
+import time
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +28,8 @@ ALLOWED_METHODS = ("GET", "HEAD")
 
 class Guard:
     """ASGI middleware: refuses writes (405) and unauthenticated requests (401), and adds
-    ``SECURITY_HEADERS`` to every response, errors included."""
+    ``SECURITY_HEADERS`` and the time taken (``Server-Timing``) to every response, errors
+    included."""
 
     def __init__(self, app: ASGIApp, auth: Auth | None = None) -> None:
         self.app = app
@@ -37,11 +40,17 @@ class Guard:
             await self.app(scope, receive, send)
             return
 
+        started = time.perf_counter()
+
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value
+                # The time the app took to answer (Server-Timing, for browsers' dev tools
+                # and benchmarks/web.py).
+                elapsed = (time.perf_counter() - started) * 1000
+                headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
             await send(message)
 
         refusal = self.refusal(scope)
