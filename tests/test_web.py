@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -33,8 +39,8 @@ PAGES = [
     HOSTILE_PAGE,
     "/providers/akool/versions",
     "/providers/akool/diff?from=1&to=3",
-    "/report",
-    "/report?provider=akool&change=changed&min_pct=10&sort=pct",
+    "/report?period=all",
+    "/report?provider=akool&change=changed&min_pct=10&sort=pct&period=all",
 ]
 SHOWING_HOSTILE = [p for p in PAGES if "versions" not in p]
 
@@ -79,9 +85,16 @@ def get(server, path: str, **kw) -> httpx.Response:
                 "2026-04-11",
             ],
         ),
-        ("/report.json", ["report", "prices"]),
-        ("/report.csv", ["report", "prices"]),
-        ("/report.csv?provider=audioshake", ["report", "prices", "--provider", "audioshake"]),
+        ("/report.json?period=all", ["report", "prices"]),
+        ("/report.csv?period=all", ["report", "prices"]),
+        (
+            "/report.csv?period=all&provider=audioshake",
+            ["report", "prices", "--provider", "audioshake"],
+        ),
+        (
+            "/report.csv?since=2026-02-10T00:00:00Z",
+            ["report", "prices", "--since", "2026-02-10T00:00:00Z"],
+        ),
         ("/providers/akool/diff.json?from=1&to=3", ["diff", "akool", "--from", "1", "--to", "3"]),
         ("/providers/akool/diff.csv?from=1&to=3", ["diff", "akool", "--from", "1", "--to", "3"]),
         ("/providers/audioshake/diff.csv", ["diff", "audioshake"]),
@@ -120,7 +133,8 @@ def test_the_report_downloads_apply_the_pages_filters(site):
         if r["change"] == "changed" and abs(Decimal(str(r["percent_change"]))) >= 10
     ]
     wanted.sort(key=lambda r: -abs(Decimal(str(r["percent_change"]))))
-    found = get(site, "/report.json?provider=akool&change=changed&min_pct=10&sort=pct").json()
+    found = get(site, "/report.json?provider=akool&change=changed&min_pct=10&sort=pct&period=all")
+    found = found.json()
     assert found == wanted
     assert [r["model_id"] for r in found] == [HOSTILE, "A", "A", HOSTILE]  # 31.25, 20, 20, 14.29 %
 
@@ -286,3 +300,40 @@ def test_a_database_error_is_the_librarys(tmp_path):
 
     with pytest.raises(DatabaseAccessError):
         api.versions(db)
+
+
+def test_the_serve_command_serves_until_sigterm(engine, database_url):
+    load_history(engine)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "catalogsync", "serve", "--port", str(port)],
+        env={**os.environ, "CATALOGSYNC_DATABASE_URL": database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, process.stderr
+                assert process.poll() is None, process.communicate()
+                time.sleep(0.1)
+        assert health.status_code == 200
+        page = httpx.get(f"http://127.0.0.1:{port}/providers/akool", timeout=30)
+        assert page.status_code == 200
+        assert ESCAPED in page.text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    # uvicorn shuts down gracefully, then lets SIGTERM end the process as it would have
+    # (systemd and Kubernetes count that as a clean stop).
+    assert process.returncode in (0, -signal.SIGTERM), err
+    assert "Traceback" not in err
+    assert "without authentication" not in err  # 127.0.0.1: no warning
+    assert f"http://127.0.0.1:{port}/" in err

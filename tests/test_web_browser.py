@@ -52,7 +52,7 @@ PAGES = {
     "model-audioshake": "/models/audioshake/vocals",
     "versions": "/providers/akool/versions",
     "diff": "/providers/akool/diff?from=1&to=3",
-    "report": "/report",
+    "report": "/report?period=all",
     "not-found": "/providers/nosuch",
 }
 
@@ -211,6 +211,11 @@ def test_the_report_filters_and_downloads(served, browser, screenshots, database
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     visit(browser, served.url + "/report")
+    assert browser.find_elements(By.CSS_SELECTOR, "table.changes") == []  # none in 90 days
+    assert "last 90d" in Select(browser.find_element(By.NAME, "period")).first_selected_option.text
+    Select(browser.find_element(By.NAME, "period")).select_by_value("all")
+    WebDriverWait(browser, 10).until(lambda b: "period=all" in b.current_url)
+    check_clean(browser)
     every = browser.find_elements(By.CSS_SELECTOR, "table.changes tbody tr")
     assert len(every) == 16
     Select(browser.find_element(By.NAME, "change")).select_by_value("changed")
@@ -233,7 +238,7 @@ def test_the_report_filters_and_downloads(served, browser, screenshots, database
     assert "change=changed" in link
     assert "min_pct=25" in link
     assert len(json.loads(fetch(browser, link))) == 2
-    visit(browser, served.url + "/report?provider=akool")
+    visit(browser, served.url + "/report?provider=akool&period=all")
     for kind in ("csv", "json"):
         href = browser.find_element(By.ID, f"report-{kind}").get_attribute("href")
         assert (

@@ -19,6 +19,9 @@ PERIODS = {
     "90d": timedelta(days=90),
     "365d": timedelta(days=365),
 }
+DEFAULT_PERIOD = "90d"
+"""The report page's period when none is asked for: recent changes, and a bounded query
+(all of a long history is there, a choice away; see the README's web figures)."""
 
 
 class BadRequestError(CatalogSyncError):
@@ -82,9 +85,9 @@ def percent(request: Request, name: str) -> Decimal | None:
 
 
 def period_start(request: Request, now: datetime) -> tuple[str, datetime | None]:
-    """``period`` (``PERIODS``, default ``all``) and the time it starts at; an explicit
-    ``since`` wins over it."""
-    period = choice(request, "period", list(PERIODS)) or "all"
+    """``period`` (``PERIODS``, default ``DEFAULT_PERIOD``) and the time it starts at; an
+    explicit ``since`` wins over it."""
+    period = choice(request, "period", list(PERIODS)) or DEFAULT_PERIOD
     since = timestamp(request, "since")
     if since is not None:
         return period, since
