@@ -26,7 +26,8 @@ from catalogsync.web import server as web_server
 from catalogsync.web.auth import Auth, auth_from_environ
 from catalogsync.web.database import open_read_only
 from catalogsync.web.guard import CONTENT_SECURITY_POLICY
-from tests.helpers import settings, snapshot
+from tests.factories import akool_model, akool_payload
+from tests.helpers import settings, snapshot, store
 from tests.test_cli import run
 from tests.web_support import HOSTILE, live_server, load_history
 
@@ -337,3 +338,12 @@ def test_the_serve_command_serves_until_sigterm(engine, database_url):
     assert "Traceback" not in err
     assert "without authentication" not in err  # 127.0.0.1: no warning
     assert f"http://127.0.0.1:{port}/" in err
+
+
+def test_the_catalog_page_shows_a_version_stored_while_serving(site, engine):
+    assert "model-new" not in get(site, "/providers/akool").text
+    payload = akool_payload(akool_model("A", prices={"720p": 4}), akool_model("model-new"))
+    assert store(engine, "akool", payload, day=120, allow_mass_removal=True).status == "succeeded"
+    page = get(site, "/providers/akool").text
+    assert "model-new" in page
+    assert ESCAPED not in page  # the hostile model went with the new version

@@ -23,6 +23,7 @@ from catalogsync.config import Settings
 from catalogsync.errors import ConfigError, DatabaseError, NotFoundError
 from catalogsync.web import documents, pages
 from catalogsync.web.auth import Auth
+from catalogsync.web.catalog_cache import CatalogCache
 from catalogsync.web.guard import Guard
 from catalogsync.web.params import BadRequestError
 from catalogsync.web.site import Site, site_of
@@ -96,5 +97,5 @@ def create_app(db: api.Database, settings: Settings, auth: Auth | None = None) -
             Exception: _internal,
         },
     )
-    app.state.site = Site(db, settings, build_environment())
+    app.state.site = Site(db, settings, build_environment(), CatalogCache())
     return app

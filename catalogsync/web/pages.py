@@ -91,7 +91,7 @@ def catalog(request: Request) -> Response:
     site = site_of(request)
     provider = provider_named(site, request.path_params["provider"])
     assert provider is not None  # a path parameter
-    found = api.catalogs(site.db, site.settings, provider).catalogs[0]
+    found = site.catalogs.current(site.db, site.settings, provider)
     query = CatalogQuery(
         q=params.text(request, "q"),
         category=params.text(request, "category"),

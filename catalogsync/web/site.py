@@ -15,6 +15,7 @@ from catalogsync import api
 from catalogsync.errors import ConfigError, NotFoundError
 from catalogsync.present.registry import render
 from catalogsync.web import params
+from catalogsync.web.catalog_cache import CatalogCache
 
 if TYPE_CHECKING:
     import jinja2
@@ -27,11 +28,13 @@ MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 
 @dataclass(frozen=True)
 class Site:
-    """The database (read-only), the settings (for the provider names), the templates."""
+    """The database (read-only), the settings (for the provider names), the templates,
+    and each provider's current catalog as last loaded."""
 
     db: api.Database
     settings: Settings
     templates: jinja2.Environment
+    catalogs: CatalogCache
 
 
 def site_of(request: Request) -> Site:
