@@ -26,6 +26,7 @@ from catalogsync.web import server as web_server
 from catalogsync.web.auth import Auth, auth_from_environ
 from catalogsync.web.database import open_read_only
 from catalogsync.web.guard import CONTENT_SECURITY_POLICY
+from tests.api_keys import KEYS, URL_PASSWORD
 from tests.factories import akool_model, akool_payload
 from tests.helpers import settings, snapshot, store
 from tests.test_cli import run
@@ -347,3 +348,17 @@ def test_the_catalog_page_shows_a_version_stored_while_serving(site, engine):
     page = get(site, "/providers/akool").text
     assert "model-new" in page
     assert ESCAPED not in page  # the hostile model went with the new version
+
+
+def test_no_page_shows_a_key_or_a_password(engine, database_url):
+    load_history(engine)
+    environ = {
+        **KEYS,
+        "CATALOGSYNC_DATABASE_URL": f"postgresql+psycopg://u:{URL_PASSWORD}@127.0.0.1:1/x",
+    }
+    with live_server(database_url, environ=environ) as server:
+        assert server.app_settings.providers["akool"].api_key is not None  # keys were loaded
+        for path in [*PAGES, "/api/status", "/api/models", "/api/versions", "/healthz"]:
+            body = get(server, path).text
+            for secret in (*KEYS.values(), URL_PASSWORD):
+                assert secret not in body, path

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -76,11 +76,14 @@ def load_history(engine: Engine) -> None:
 class LiveServer:
     """The web application over ``url`` (opened read-only), served by uvicorn in a thread."""
 
-    def __init__(self, url: str, auth: Auth | None = None) -> None:
+    def __init__(
+        self, url: str, auth: Auth | None = None, environ: Mapping[str, str] | None = None
+    ) -> None:
         self.db = open_read_only(url)
+        self.app_settings = load_settings(None, environ or {}, default_base_urls())
         config = uvicorn.Config(
             # The settings the CLI has with no configuration file: the same providers.
-            create_app(self.db, load_settings(None, {}, default_base_urls()), auth),
+            create_app(self.db, self.app_settings, auth),
             host="127.0.0.1",
             port=0,
             log_config=None,
@@ -110,9 +113,11 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(url: str, auth: Auth | None = None) -> Iterator[LiveServer]:
-    """A started ``LiveServer``, stopped afterwards."""
-    server = LiveServer(url, auth)
+def live_server(
+    url: str, auth: Auth | None = None, environ: Mapping[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """A started ``LiveServer`` (its settings from ``environ``), stopped afterwards."""
+    server = LiveServer(url, auth, environ)
     server.start()
     try:
         yield server
