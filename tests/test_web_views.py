@@ -77,6 +77,7 @@ def test_the_catalog_page_has_a_row_per_price_and_one_for_a_model_without():
         (CatalogQuery(sort="name"), ["m-a", "m-a", "m-b", "m-d", "m-c"]),
         # variable (no amount) and no price last, whichever way
         (CatalogQuery(sort="amount"), ["m-a", "m-c", "m-b", "m-a", "m-d"]),
+        (CatalogQuery(sort="amount", descending=True), ["m-b", "m-c", "m-a", "m-a", "m-d"]),
         (CatalogQuery(sort="model", descending=True), ["m-d", "m-c", "m-b", "m-a", "m-a"]),
     ],
 )

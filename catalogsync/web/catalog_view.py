@@ -13,7 +13,6 @@ from catalogsync.catalog import Catalog, Model, Price
 PAGE_SIZE = 100
 CREDITS = "-"
 """The currency filter's value for prices in a provider's own credits (no ISO currency)."""
-SORTS: dict[str, Callable[[PriceRow], Any]] = {}  # filled below, once PriceRow exists
 
 
 @dataclass(frozen=True)
@@ -51,20 +50,18 @@ class CatalogPage:
     currencies: Sequence[str]
 
 
-def _amount_key(row: PriceRow) -> tuple[int, Decimal]:
-    amount = row.price.amount if row.price else None
-    return (1, Decimal(0)) if amount is None else (0, amount)
+def _amount(row: PriceRow) -> Decimal | None:
+    return row.price.amount if row.price else None
 
 
-SORTS.update(
-    {
-        "model": lambda r: r.model.model_id,
-        "name": lambda r: ((r.model.name or "").casefold(), r.model.model_id),
-        "category": lambda r: (r.model.category or "", r.model.model_id),
-        "price_type": lambda r: (r.price.price_type if r.price else "", r.model.model_id),
-        "amount": _amount_key,
-    }
-)
+SORTS: dict[str, Callable[[PriceRow], Any]] = {
+    "model": lambda r: r.model.model_id,
+    "name": lambda r: ((r.model.name or "").casefold(), r.model.model_id),
+    "category": lambda r: (r.model.category or "", r.model.model_id),
+    "price_type": lambda r: (r.price.price_type if r.price else "", r.model.model_id),
+    "amount": lambda r: _amount(r) or Decimal(0),
+}
+"""The orders the page offers: ``sort`` -> the key of a row."""
 
 
 def _matches(model: Model, needle: str) -> bool:
@@ -95,6 +92,8 @@ def catalog_page(catalog: Catalog, query: CatalogQuery) -> CatalogPage:
         rows.extend(PriceRow(model, p) for p in shown)
     rows.sort(key=lambda r: (r.model.model_id, r.price.key if r.price else ()))
     rows.sort(key=SORTS[query.sort], reverse=query.descending)
+    if query.sort == "amount":  # no amount (variable, or no price) last, whichever the order
+        rows.sort(key=lambda r: _amount(r) is None)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(query.page, pages)
     prices = [p for m in catalog.models for p in m.prices]
