@@ -116,7 +116,11 @@ def visit(browser, url: str) -> None:
 
 
 def check_clean(browser) -> None:
-    assert browser.execute_script("return document.readyState") == "complete"
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(
+        lambda b: b.execute_script("return document.readyState") == "complete"
+    )
     errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == []
     assert browser.execute_script("return window.__cspViolations") == []
@@ -126,7 +130,7 @@ def check_clean(browser) -> None:
 def shoot(browser, screenshots: Path, name: str, database_url: str) -> None:
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1366, min(max(int(height), 600), 4000))
+    browser.set_window_size(1366, min(max(int(height) + 160, 600), 4000))  # + the window's frame
     assert browser.save_screenshot(str(screenshots / f"{name}-{backend}.png"))
     browser.set_window_size(1366, 1000)
 
@@ -249,13 +253,13 @@ def test_the_report_filters_and_downloads(served, browser, screenshots, database
 
 def test_the_diff_page_and_its_downloads(served, browser, screenshots, database_url):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     visit(browser, served.url + "/providers/akool/diff")
     assert "Version 2 → 3" in browser.find_element(By.TAG_NAME, "h1").text
     Select(browser.find_element(By.NAME, "from")).select_by_value("1")
     browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
-    assert re.search(r"from=1", browser.current_url)
+    WebDriverWait(browser, 10).until(lambda b: re.search(r"from=1", b.current_url))
     check_clean(browser)
     assert "Version 1 → 3" in browser.find_element(By.TAG_NAME, "h1").text
     assert [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#added li")] == ["D"]
