@@ -348,6 +348,9 @@ def test_the_catalog_page_shows_a_version_stored_while_serving(site, engine):
     page = get(site, "/providers/akool").text
     assert "model-new" in page
     assert ESCAPED not in page  # the hostile model went with the new version
+    removed = get(site, "/models/akool/D")
+    assert removed.status_code == 200
+    assert "no longer in the catalog: it was removed in version 4" in removed.text
 
 
 def test_no_page_shows_a_key_or_a_password(engine, database_url):
