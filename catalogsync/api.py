@@ -37,6 +37,8 @@ from catalogsync.database import open_database as open_database
 from catalogsync.database import upgrade_database as upgrade_database
 from catalogsync.db.session import reading
 from catalogsync.errors import ConfigError, NotFoundError, NoVersionYetError
+from catalogsync.model_detail import ModelDetail as ModelDetail
+from catalogsync.model_detail import model_detail as model_detail
 from catalogsync.notify.feed import feed as feed
 from catalogsync.notify.library import deliver as deliver
 from catalogsync.notify.library import deliver_after_sync as deliver_after_sync

@@ -18,7 +18,7 @@ import catalogsync
 
 PACKAGE = Path(catalogsync.__file__).parent
 MAX_LINES = 400
-FRONT_ENDS = ("cli", "present")
+FRONT_ENDS = ("cli", "present", "web")
 
 SQL = re.compile(
     r"\bSELECT\s.+\sFROM\s+\w"
@@ -39,6 +39,9 @@ PRESENT_MAY_NOT_IMPORT = (
     "catalogsync.store",
 )
 LIBRARY_MAY_NOT_IMPORT = ("argparse", "rich")
+WEB_MAY_NOT_IMPORT = CLI_MAY_NOT_IMPORT
+WEB_DATABASE = PACKAGE / "web" / "database.py"
+"""The web front end's one module that may touch SQLAlchemy: it opens the database read-only."""
 
 
 def modules(under: str = "") -> list[Path]:
@@ -90,6 +93,21 @@ def test_the_command_line_has_no_sql_and_no_storage_imports(path):
     source = path.read_text()
     assert forbidden_imports(source, CLI_MAY_NOT_IMPORT) == []
     assert sql_strings(source) == []
+
+
+@pytest.mark.parametrize("path", modules("web"), ids=_name)
+def test_the_web_front_end_has_no_sql_and_no_storage_imports(path):
+    source = path.read_text()
+    assert sql_strings(source) == []
+    if path != WEB_DATABASE:
+        assert forbidden_imports(source, WEB_MAY_NOT_IMPORT) == []
+
+
+def test_the_web_database_module_imports_no_queries():
+    assert (
+        forbidden_imports(WEB_DATABASE.read_text(), ("catalogsync.reads", "catalogsync.store"))
+        == []
+    )
 
 
 @pytest.mark.parametrize("path", modules("present"), ids=_name)

@@ -78,7 +78,9 @@ def test_the_kubernetes_manifests_validate_against_the_api_schemas(version):
 
 def test_the_validation_catches_a_misplaced_field():
     """The check can fail: seccompProfile one level too high is not a pod field."""
-    [(_, deployment)] = [(p, d) for p, d in documents() if d["kind"] == "Deployment"]
+    [deployment] = [
+        d for p, d in documents() if d["kind"] == "Deployment" and p.name == "deployment.yaml"
+    ]
     pod = deployment["spec"]["template"]["spec"]
     pod["seccompProfile"] = pod["securityContext"].pop("seccompProfile")
     with pytest.raises(kubernetes_validate.ValidationError, match="seccompProfile"):
@@ -219,7 +221,8 @@ def test_the_image_pins_every_runtime_dependency():
             assert sep, f"not pinned with ==: {line}"
             assert version.strip(), f"no version: {line}"
             pins[canonicalize_name(name)] = version.strip()
-    for dependency in project["dependencies"]:
+    # The image installs the web extra too (`catalogsync serve`).
+    for dependency in [*project["dependencies"], *project["optional-dependencies"]["web"]]:
         requirement = Requirement(dependency)
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{requirement.name} is not pinned in ops/docker/constraints.txt"
@@ -230,4 +233,6 @@ def test_the_image_pins_every_runtime_dependency():
             assert canonicalize_name(f"{name}-{extra}") in pins, f"{name}[{extra}]"
     dockerfile = (OPS / "docker" / "Dockerfile").read_text()
     assert "COPY ops/docker/constraints.txt" in dockerfile
-    assert re.search(r"pip install -c \S*constraints\.txt /wheels/", dockerfile)
+    assert re.search(
+        r'pip install -c \S*constraints\.txt "\$\(echo /wheels/\*\.whl\)\[web\]"', dockerfile
+    )

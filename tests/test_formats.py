@@ -36,12 +36,12 @@ def _format_choices() -> dict[tuple[str, ...], tuple[str, ...]]:
 def test_every_format_option_offers_the_registrys_formats():
     choices = _format_choices()
     assert choices[("report", "prices")] == ("table", "json", "csv", "markdown", "html")
+    assert choices[("diff",)] == ("table", "json", "csv")  # the web page's diff download
     for command in (
         ("sync",),
         ("import",),
         ("versions",),
         ("models",),
-        ("diff",),
         ("status",),
         ("runs", "list"),
         ("runs", "show"),

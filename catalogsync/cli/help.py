@@ -203,6 +203,22 @@ EPILOGS: dict[str, str] = {
             (2, "no such channel, or it has no URL or secret"),
         ),
     ),
+    "serve": epilog(
+        (
+            "catalogsync serve                      # http://127.0.0.1:8000/",
+            "CATALOGSYNC_WEB_TOKEN_FILE=/run/secrets/web-token catalogsync serve --host 0.0.0.0",
+        ),
+        (
+            *CONFIG_ENV,
+            ("CATALOGSYNC_WEB_TOKEN[_FILE]", "require this bearer token"),
+            ("CATALOGSYNC_WEB_USER", "with CATALOGSYNC_WEB_PASSWORD[_FILE]: basic authentication"),
+        ),
+        (
+            (0, "stopped by SIGINT or SIGTERM"),
+            (1, "the database failed"),
+            (2, "usage or configuration error, no database there, the web extra missing"),
+        ),
+    ),
 }
 """Command (its words after ``catalogsync``) -> the end of its ``--help``."""
 

@@ -26,6 +26,7 @@ from catalogsync.cli.commands import (
     cmd_versions,
 )
 from catalogsync.cli.costing import register as register_costing
+from catalogsync.cli.serve import register as register_serve
 from catalogsync.durations import parse_duration
 from catalogsync.present.registry import DEFAULT, format_names
 from catalogsync.results import (
@@ -374,4 +375,5 @@ def build_parser() -> argparse.ArgumentParser:
     register_costing(commands, add)
     config_check.register(commands, add)
     notify.register(commands, add)
+    register_serve(commands, add)
     return parser

@@ -59,7 +59,11 @@ RENDERERS: dict[type, dict[str, str]] = {
         "json": "catalogs:render_versions_json",
     },
     ModelList: {"table": "catalogs:render_models_table", "json": "catalogs:render_models_json"},
-    VersionDiff: {"table": "diffs:render_diff_table", "json": "diffs:render_diff_json"},
+    VersionDiff: {
+        "table": "diffs:render_diff_table",
+        "json": "diffs:render_diff_json",
+        "csv": "diff_csv:render_diff_csv",
+    },
     PriceReport: {
         "table": "prices:render_prices_table",
         "json": "prices:render_prices_json",
