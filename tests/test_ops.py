@@ -168,12 +168,20 @@ def test_the_example_configuration_explains_every_setting():
     settings = {"types"} | {
         key
         for section in SECTIONS.values()
-        for key in section.keys
-        if key != "api_key"  # refused in the file: keys come from the environment
+        for key in [*section.keys, *section.plain]
+        # refused in the file: keys, URLs and secrets come from the environment or files
+        if key not in {"api_key", "url", "secret"}
     }
     for key in sorted(settings):
         assert re.search(rf"^#? ?{key} = ", text, flags=re.M), f"{key} is not in the example"
-    for table in ("[database]", "[sync]", "[http]", "[daemon]", "[providers.audioshake]"):
+    for table in (
+        "[database]",
+        "[sync]",
+        "[http]",
+        "[daemon]",
+        "[providers.audioshake]",
+        "[notify]",
+    ):
         assert table in text
 
 
