@@ -17,9 +17,9 @@ from typing import IO
 from catalogsync import api
 from catalogsync.config import Settings, find_config_file, load_settings
 from catalogsync.errors import ConfigError
-from catalogsync.present.registry import DEFAULT, HISTORY_FORMATS, choose_format, render
+from catalogsync.present.registry import DEFAULT, render
 from catalogsync.providers import default_base_urls
-from catalogsync.results import PriceReport, SyncReport
+from catalogsync.results import SyncReport
 from catalogsync.text import printable
 
 Handler = Callable[["App", argparse.Namespace], int]
@@ -119,30 +119,6 @@ def cmd_diff(app: App, args: argparse.Namespace) -> int:
     provider = app.provider_name(args.provider)
     assert provider is not None  # a required argument
     app.render(api.diff(app.ready(), provider, args.from_version, args.to_version), args)
-    return 0
-
-
-def cmd_report_prices(app: App, args: argparse.Namespace) -> int:
-    provider = app.provider_name(args.provider)
-    chosen = choose_format(PriceReport, args.format, args.output)
-    report = api.price_report(
-        app.ready(),
-        provider=provider,
-        model=args.model,
-        since=args.since,
-        until=args.until,
-        history=chosen in HISTORY_FORMATS,
-    )
-    if not args.output:
-        render(report, chosen, app.out)
-        return 0
-    path = Path(args.output)
-    try:
-        with path.open("w", encoding="utf-8") as handle:
-            render(report, chosen, handle)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    print(f"wrote {len(report.rows)} price changes to {path}", file=sys.stderr)
     return 0
 
 

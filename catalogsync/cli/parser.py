@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from catalogsync import __version__
+from catalogsync.cli import reports
 from catalogsync.cli.commands import (
     Handler,
     cmd_daemon,
@@ -16,18 +17,16 @@ from catalogsync.cli.commands import (
     cmd_import,
     cmd_models,
     cmd_rebuild,
-    cmd_report_prices,
     cmd_runs_list,
     cmd_runs_show,
     cmd_status,
     cmd_sync,
     cmd_versions,
 )
-from catalogsync.durations import parse_duration
+from catalogsync.durations import is_relative, parse_duration, time_ago
 from catalogsync.present.registry import DEFAULT, format_names
 from catalogsync.results import (
     ModelList,
-    PriceReport,
     RebuildReport,
     RunDetail,
     RunList,
@@ -86,9 +85,12 @@ def parse_port(text: str) -> int:
 
 
 def parse_timestamp(text: str) -> datetime:
-    """ISO 8601 date or time (UTC when no offset is given), or ``@<unix seconds>``."""
+    """ISO 8601 date or time (UTC when no offset is given), ``@<unix seconds>``, or a time
+    ago: ``30d``, ``12w``, ``36h``, ``90m`` (now minus that)."""
     try:
-        if text.startswith("@"):
+        if is_relative(text):
+            value = time_ago(text, datetime.now(UTC))
+        elif text.startswith("@"):
             value = datetime.fromtimestamp(float(text[1:]), UTC)
         else:
             value = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -98,7 +100,7 @@ def parse_timestamp(text: str) -> datetime:
     if value is None or not EARLIEST <= value < LATEST:
         raise argparse.ArgumentTypeError(
             f"not a timestamp: {text!r} (use ISO 8601 between 1970 and 9998, "
-            "e.g. 2026-01-31T12:00:00Z)"
+            "e.g. 2026-01-31T12:00:00Z, or a time ago: 30d, 12w, 36h)"
         )
     return value
 
@@ -201,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--observed-at",
         type=parse_timestamp,
         metavar="TIMESTAMP",
-        help="when the payload was fetched (ISO 8601, UTC unless an offset is given; default: now)",
+        help="when the payload was fetched (ISO 8601, UTC unless an offset is given, or a time "
+        "ago: 2h, 30d; default: now)",
     )
     imp.add_argument("--allow-mass-removal", action="store_true", help="as for sync")
     imp.add_argument(
@@ -243,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         type=parse_timestamp,
         metavar="TIMESTAMP",
-        help="the catalog as it stood then (ISO 8601, UTC unless an offset is given)",
+        help="the catalog as it stood then (ISO 8601, UTC unless an offset is given, or a time "
+        "ago: 36h, 30d)",
     )
     _format_option(models, ModelList)
 
@@ -265,33 +269,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="newer version (default: newest)",
     )
     _format_option(diff, VersionDiff)
-
-    report = commands.add_parser("report", help="reports", description="Reports for analysts.")
-    reports = report.add_subparsers(dest="report", required=True, metavar="REPORT")
-    prices = add(
-        reports,
-        "prices",
-        cmd_report_prices,
-        "every price change in a period, with old and new amounts",
-    )
-    prices.add_argument("--provider", metavar="P", help="only this provider")
-    prices.add_argument("--model", metavar="M", help="only this model id")
-    prices.add_argument("--since", type=parse_timestamp, metavar="T", help="changes at or after T")
-    prices.add_argument(
-        "--until",
-        type=parse_timestamp,
-        metavar="T",
-        help="changes at or before T (a date alone: that whole day)",
-    )
-    prices.add_argument(
-        "--format",
-        choices=format_names(PriceReport),
-        help="output format (default: table, or the one of --output's extension: "
-        ".html, .json, .csv, .md)",
-    )
-    prices.add_argument(
-        "--output", metavar="FILE", help="write the report to FILE instead of stdout"
-    )
 
     add(
         commands,
@@ -356,4 +333,5 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the payload's bytes, as received (for piping to jq)",
     )
     _format_option(runs_show, RunDetail)
+    reports.register(commands, add)
     return parser
