@@ -45,12 +45,12 @@ def render_prices_csv(report: PriceReport, out: IO[str]) -> None:
 
 
 def report_notes(report: PriceReport | PriceSummary) -> list[str]:
-    """What the report leaves out and how it is ordered, for its header; none by default."""
+    """What the report left out and how it is ordered, for its header (nothing to say: [])."""
     chosen = report.filter
     if chosen is None:
         return []
     notes = []
-    if not chosen.include_first_version:
+    if not chosen.include_first_version and report.first_version_rows:
         rows = report.first_version_rows
         notes.append(
             f"first versions left out ({rows} row{'' if rows == 1 else 's'}): "

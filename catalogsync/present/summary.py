@@ -68,12 +68,12 @@ def _amount(amount: Decimal | None, absent: bool) -> str:
 
 
 def headline(summary: PriceSummary) -> str:
-    """``4 price points moved in 3 models`` (or ``no price changes``)."""
+    """``4 price points changed in 3 models`` (or ``no price changes``)."""
     rows = summary.rows
     if not rows:
         return "no price changes"
     models = len({(n.provider, n.model_id) for n in rows})
-    return f"{len(rows)} price points moved in {models} models"
+    return f"{len(rows)} price points changed in {models} models"
 
 
 def render_summary_table(summary: PriceSummary, out: IO[str]) -> None:
