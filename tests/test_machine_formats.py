@@ -50,7 +50,8 @@ def history(engine, database_url, monkeypatch):
 def _json_items(argv: list[str]) -> list[dict[str, Any]]:
     code, out = run(*argv, "--format", "json")
     assert code == 0, out
-    return json.loads(out, parse_float=Decimal)
+    items: list[dict[str, Any]] = json.loads(out, parse_float=Decimal)
+    return items
 
 
 def _without_clock(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -70,7 +71,7 @@ def _expected_cell(value: Any) -> str:
 
 def _same_cell(cell: str, value: Any) -> bool:
     if isinstance(value, list | dict):
-        return json.loads(cell, parse_float=Decimal) == value
+        return bool(json.loads(cell, parse_float=Decimal) == value)
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return Decimal(cell) == value
     return cell == _expected_cell(value)

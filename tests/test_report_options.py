@@ -9,6 +9,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from tests.helpers import T0, store
 from tests.test_cli import run
 
 # Four versions with known moves (v1 is the provider's first: every price "added").
-HISTORY = [
+HISTORY: list[tuple[int, dict[str, dict[str, Any]]]] = [
     (0, {"A": {"720p": 5, "1080p": 10}, "B": {"480p": 3}}),
     (10, {"A": {"720p": 4, "1080p": 10}, "B": {"480p": Decimal("3.3")}, "C": {"720p": 7}}),
     (20, {"A": {"720p": 4, "1080p": 15}, "C": {"720p": 7}}),
@@ -48,7 +49,8 @@ def moves(engine, database_url, monkeypatch):
 def _report(*args: str) -> list[dict]:
     code, out = run("report", "prices", "--format", "json", *args)
     assert code == 0, out
-    return json.loads(out, parse_float=Decimal)
+    rows: list[dict] = json.loads(out, parse_float=Decimal)
+    return rows
 
 
 def _keys(rows: list[dict]) -> list[tuple]:
@@ -145,6 +147,7 @@ def test_min_pct_leaves_out_small_moves_and_keeps_rows_without_a_percent():
 )
 def test_bad_report_options_are_usage_errors(args, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    code: object
     try:
         code = run("report", "prices", *args)[0]
     except SystemExit as exc:  # argparse refuses the value itself
