@@ -4,8 +4,9 @@ No external script, style sheet, font or image: the page works offline and can b
 as one file. Its parts:
 
 - a heading with the period, the generation time and what was left out;
-- an index of the providers (anchors), and a filter box that narrows every table and
-  chart to the rows whose provider, model, price or kind of change contain its words;
+- an index of the providers (anchors), and a filter box that narrows every table to
+  the rows whose provider, model, price and kind of change contain all its words, and
+  the charts to the models of those rows;
 - one section per provider: its changes as a table (a click on a column heading sorts
   it; the model links to its chart), then small multiples: one step chart per model
   (``present.charts``), in a grid, one line per price point, on one time axis for the
@@ -106,10 +107,15 @@ SCRIPT = """
   });
   var filter = document.getElementById("filter");
   filter.addEventListener("input", function () {
-    var words = filter.value.toLowerCase().split(/\\s+/).filter(Boolean);
-    document.querySelectorAll("[data-search]").forEach(function (item) {
-      var text = item.getAttribute("data-search");
-      item.hidden = !words.every(function (w) { return text.indexOf(w) >= 0; });
+    var words = filter.value.toLowerCase().split(/\\s+/).filter(Boolean), shown = {};
+    document.querySelectorAll("tr[data-search]").forEach(function (row) {
+      var text = row.getAttribute("data-search");
+      row.hidden = !words.every(function (w) { return text.indexOf(w) >= 0; });
+      if (!row.hidden) { shown[row.getAttribute("data-model")] = true; }
+    });
+    document.querySelectorAll(".card").forEach(function (card) { card.hidden = !shown[card.id]; });
+    document.querySelectorAll("section").forEach(function (section) {
+      section.hidden = !section.querySelector("tr[data-search]:not([hidden])");
     });
   });
   window.addEventListener("load", function () {
@@ -232,8 +238,9 @@ def _changes_table(rows: Sequence[PriceChange], anchors: dict[tuple[str, str], s
             if index == 2:
                 content = f'<a href="#{anchors[(row.provider, row.model_id)]}">{content}</a>'
             cells.append(f"<td{attributes}>{content}</td>")
-        search = " ".join((row.provider, row.model_id, texts[3], row.change)).lower()
-        body.append(f'<tr data-search="{escape(search, quote=True)}">' + "".join(cells) + "</tr>")
+        search = escape(" ".join((row.provider, row.model_id, texts[3], row.change)).lower())
+        model = anchors[(row.provider, row.model_id)]
+        body.append(f'<tr data-search="{search}" data-model="{model}">' + "".join(cells) + "</tr>")
     return (
         f'<div class="rows"><table class="changes">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         + "\n".join(body)
@@ -253,14 +260,13 @@ def _chart_card(report: PriceReport, model: tuple[str, str], anchor: str, start:
     provider, model_id = model
     history = report.series.get(model, {})
     moves = sum(1 for r in report.rows if (r.provider, r.model_id) == model)
-    search = escape(f"{provider} {model_id}".lower(), quote=True)
     heading = (
         f'<h3 title="{escape(model_id, quote=True)}">{escape(model_id)}</h3>'
         f"<p>{moves} change{'s' * (moves != 1)} in the period</p>"
     )
     if not any(history.values()):
         return (
-            f'<div class="card" id="{anchor}" data-search="{search}">{heading}'
+            f'<div class="card" id="{anchor}">{heading}'
             "<p>No amount to draw (variable prices only).</p></div>"
         )
     units = {price_unit(key) for key in history}
@@ -280,7 +286,7 @@ def _chart_card(report: PriceReport, model: tuple[str, str], anchor: str, start:
         unit=single,
         title=f"price history of {provider} {model_id}",
     )
-    return f'<div class="card" id="{anchor}" data-search="{search}">{heading}{chart}</div>'
+    return f'<div class="card" id="{anchor}">{heading}{chart}</div>'
 
 
 def _label(key: tuple[str, ...], single_unit: str) -> str:
