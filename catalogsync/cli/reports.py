@@ -23,13 +23,11 @@ from catalogsync.present.registry import (
     format_names,
     render,
 )
+from catalogsync.reports import CHANGE_KINDS, SORTS
 from catalogsync.results import PriceReport, PriceSummary
 
 if TYPE_CHECKING:
     from catalogsync.cli.commands import App
-
-CHANGE_KINDS = ("added", "changed", "removed")
-SORTS = ("time", "percent", "absolute")
 
 EPILOG = """\
 Times (--since, --until) are ISO 8601 (UTC unless an offset is given; a date alone for

@@ -20,7 +20,8 @@ the same, unsorted and unfiltered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from html import escape
@@ -137,8 +138,9 @@ def render_prices_html(report: PriceReport, out: IO[str]) -> None:
     anchors = {model: f"m{index}" for index, model in enumerate(models)}
     providers = sorted({provider for provider, _ in models})
     start = _axis_start(report, models)
+    moves = Counter((r.provider, r.model_id) for r in rows)
     sections = [
-        _provider_section(report, provider, f"p{index}", anchors, start)
+        _provider_section(report, provider, f"p{index}", anchors, start, moves)
         for index, provider in enumerate(providers)
     ]
     notes = "".join(f'<p class="note">{escape(note)}</p>' for note in report_notes(report))
@@ -199,10 +201,11 @@ def _provider_section(
     anchor: str,
     anchors: dict[tuple[str, str], str],
     start: datetime,
+    moves: Mapping[tuple[str, str], int],
 ) -> str:
     rows = [r for r in report.rows if r.provider == provider]
     cards = [
-        _chart_card(report, model, anchor_id, start)
+        _chart_card(report, model, anchor_id, start, moves[model])
         for model, anchor_id in anchors.items()
         if model[0] == provider
     ]
@@ -256,10 +259,11 @@ def _sort_keys(row: PriceChange) -> dict[int, str]:
     }
 
 
-def _chart_card(report: PriceReport, model: tuple[str, str], anchor: str, start: datetime) -> str:
+def _chart_card(
+    report: PriceReport, model: tuple[str, str], anchor: str, start: datetime, moves: int
+) -> str:
     provider, model_id = model
     history = report.series.get(model, {})
-    moves = sum(1 for r in report.rows if (r.provider, r.model_id) == model)
     heading = (
         f'<h3 title="{escape(model_id, quote=True)}">{escape(model_id)}</h3>'
         f"<p>{moves} change{'s' * (moves != 1)} in the period</p>"
