@@ -176,7 +176,8 @@ def price_report(
     chosen = report_filter(changes, include_first_version, min_pct, sort)
     until = end_of_day(until)
     rows, left_out = _changes(db, provider, model, since, until, chosen)
-    rows = [r for r in rows if _big_enough(r.percent_change, chosen.min_pct)]
+    if chosen.min_pct is not None:
+        rows = [r for r in rows if _big_enough(r.percent_change, chosen.min_pct)]
     rows = _sorted(rows, chosen.sort)
     series = {}
     if history:
@@ -265,8 +266,14 @@ def _changes(
     from catalogsync.reads.prices import first_versions, query_price_changes
 
     with reading(db.engine) as conn:
+        every = chosen.changes == CHANGE_KINDS  # no filter for the query planner to weigh
         rows = query_price_changes(
-            conn, provider=provider, model=model, since=since, until=until, changes=chosen.changes
+            conn,
+            provider=provider,
+            model=model,
+            since=since,
+            until=until,
+            changes=None if every else chosen.changes,
         )
         if chosen.include_first_version:
             return rows, 0
