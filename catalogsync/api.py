@@ -33,6 +33,8 @@ from catalogsync.db.session import reading
 from catalogsync.errors import ConfigError, NotFoundError
 from catalogsync.reads.catalogs import changed_model_ids, load_catalog
 from catalogsync.reads.versions import VersionRow, list_versions, table_counts, version_as_of
+from catalogsync.reports import CHANGE_KINDS as CHANGE_KINDS
+from catalogsync.reports import REPORT_SORTS as REPORT_SORTS
 from catalogsync.reports import end_of_day as end_of_day
 from catalogsync.reports import period_text as period_text
 from catalogsync.reports import price_report as price_report

@@ -42,6 +42,7 @@ CHANGE_KINDS = ("added", "changed", "removed")
 
 SORTS = ("time", "percent", "absolute")
 """The orders a report can be sorted in."""
+REPORT_SORTS = SORTS  # as ``catalogsync.api`` names it
 
 
 @dataclass(frozen=True)
