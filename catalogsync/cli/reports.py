@@ -44,10 +44,8 @@ left out unless --include-first-version is given (the header says how many were)
 change, after the last, the net change and the number of changes (--min-pct then
 applies to the net move).
 
-examples:
   catalogsync report prices --since 30d --change changed --sort percent --min-pct 5
   catalogsync report prices --since 12w --summary --format csv --output net.csv
-  catalogsync report prices --since 2026-01-01 --output prices.html
 """
 
 
@@ -86,7 +84,8 @@ def register(commands: Any, add: Callable[..., argparse.ArgumentParser]) -> None
         cmd_report_prices,
         "every price change in a period, with old and new amounts",
     )
-    prices.epilog = EPILOG
+    # Before any epilog the command line gives every command (examples, exit codes).
+    prices.epilog = EPILOG + ("\n" + prices.epilog if prices.epilog else "")
     prices.formatter_class = argparse.RawDescriptionHelpFormatter
     prices.add_argument("--provider", metavar="P", help="only this provider")
     prices.add_argument("--model", metavar="M", help="only this model id")
