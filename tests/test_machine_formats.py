@@ -11,6 +11,12 @@ from typing import Any
 
 import pytest
 
+from catalogsync.present.catalogs import MODEL_COLUMNS, VERSION_COLUMNS
+from catalogsync.present.diffs import CHANGE_COLUMNS
+from catalogsync.present.runs import RUN_COLUMNS
+from catalogsync.present.status import STATUS_COLUMNS
+from catalogsync.reads.prices import REPORT_COLUMNS
+from catalogsync.reports import SUMMARY_COLUMNS
 from tests.factories import akool_model, akool_payload
 from tests.helpers import store
 from tests.test_cli import run
@@ -21,6 +27,16 @@ AWKWARD = 'a,b "c"\nd'
 
 # Values that depend on the clock between two runs of a command.
 CLOCK = {"last_success_age_seconds", "data_age_seconds"}
+
+# The header an output with no rows gets: each must stay the keys of the JSON objects.
+EMPTY_HEADERS = {
+    "versions": VERSION_COLUMNS,
+    "models": MODEL_COLUMNS,
+    "runs list": RUN_COLUMNS,
+    "status": STATUS_COLUMNS,
+    "report prices": REPORT_COLUMNS,
+    "report prices --summary": SUMMARY_COLUMNS,
+}
 
 COMMANDS = {
     "versions": ["versions"],
@@ -105,6 +121,31 @@ def test_csv_rows_are_the_json_lists_items(command):
     for row, item in zip(rows, items, strict=True):
         for key, value in item.items():
             assert _same_cell(row[key], value), (command, key, row[key], value)
+
+
+@pytest.mark.usefixtures("history")
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_header_of_no_rows_is_the_header_of_rows(command):
+    code, out = run(*COMMANDS[command], "--format", "csv")
+    assert code == 0
+    assert next(csv.reader(io.StringIO(out))) == list(EMPTY_HEADERS[command])
+
+
+def test_an_empty_output_still_has_its_header(engine, database_url, monkeypatch):
+    monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", database_url)
+    for argv, header in (
+        (["versions"], VERSION_COLUMNS),
+        (["runs", "list"], RUN_COLUMNS),
+        (["report", "prices"], REPORT_COLUMNS),
+    ):
+        code, out = run(*argv, "--format", "csv")
+        assert code == 0
+        assert out.splitlines() == [",".join(header)]
+        assert run(*argv, "--format", "jsonl") == (0, "")
+    store(engine, "akool", akool_payload(akool_model("m", prices={"720p": 1})))
+    store(engine, "akool", akool_payload(akool_model("m", prices={"720p": 1}), akool_model("n")))
+    code, out = run("diff", "akool", "--format", "csv")
+    assert out.splitlines()[0] == ",".join(CHANGE_COLUMNS)
 
 
 @pytest.mark.usefixtures("history")

@@ -44,12 +44,18 @@ def csv_text(value: object) -> object:
 
 
 def write_csv(records: Iterable[Record], out: IO[str], columns: Sequence[str]) -> None:
-    """A header of ``columns``, then each record's values under them."""
+    """A header, then each record's values under it.
+
+    The header is the first record's keys (so it always matches the JSON objects, however
+    they grow); ``columns`` is the header of an output with no records.
+    """
+    rows = list(records)
+    header = list(rows[0]) if rows else list(columns)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(columns)
-    for record in records:
-        writer.writerow([csv_text(record.get(name)) for name in columns])
+    writer.writerow(header)
+    for record in rows:
+        writer.writerow([csv_text(record.get(name)) for name in header])
     out.write(text.getvalue())
 
 
