@@ -4,7 +4,8 @@ Builds 500 versions of a 2,000-model AudioShake-shaped catalog in which 1 % of t
 change per version (one version a day), then times, on the finished history:
 
 - `catalogsync report prices --format json` over all of it (every change ever),
-- `catalogsync report prices --format csv`,
+- `catalogsync report prices --format csv` (both with `--include-first-version`),
+- `catalogsync report prices --format html` (the page: a chart per model that moved),
 - `catalogsync diff audioshake --format json` (the last two versions),
 - `catalogsync models audioshake --as-of <the middle of the history>`,
 
@@ -115,15 +116,17 @@ def bench(kind: str, models: int, versions: int, change: float) -> dict[str, flo
         build = time.perf_counter() - started
         engine.dispose()
         os.environ["CATALOGSYNC_DATABASE_URL"] = url
-        report_rows = len(json.loads(command("report", "prices", "--format", "json")()))
+        every = ("--include-first-version",)  # every change ever, the first version's too
+        report_rows = len(json.loads(command("report", "prices", *every, "--format", "json")()))
         middle = (START + timedelta(days=versions // 2, hours=12)).isoformat()
         figures: dict[str, float | int] = {
             "versions": versions,
             "models": models,
             "price_changes": report_rows,
             "build_seconds": round(build, 1),
-            "report_json": best_of(3, command("report", "prices", "--format", "json")),
-            "report_csv": best_of(3, command("report", "prices", "--format", "csv")),
+            "report_json": best_of(3, command("report", "prices", *every, "--format", "json")),
+            "report_csv": best_of(3, command("report", "prices", *every, "--format", "csv")),
+            "report_html": best_of(3, command("report", "prices", "--format", "html")),
             "report_one_model": best_of(
                 3, command("report", "prices", "--model", "model-00042", "--format", "json")
             ),
@@ -154,6 +157,7 @@ def main_() -> None:
         for name in (
             "report_json",
             "report_csv",
+            "report_html",
             "report_one_model",
             "diff_last_two",
             "models_as_of",

@@ -49,10 +49,15 @@ from catalogsync.notify.library import send_test as send_test
 from catalogsync.prune import prune_runs as prune_runs
 from catalogsync.reads.catalogs import changed_model_ids, load_catalog
 from catalogsync.reads.versions import VersionRow, list_versions, table_counts, version_as_of
+from catalogsync.reports import CHANGE_KINDS as CHANGE_KINDS
+from catalogsync.reports import REPORT_SORTS as REPORT_SORTS
+from catalogsync.reports import end_of_day as end_of_day
+from catalogsync.reports import period_text as period_text
+from catalogsync.reports import price_report as price_report
+from catalogsync.reports import price_summary as price_summary
 from catalogsync.results import (
     DemoResult,
     ModelList,
-    PriceReport,
     RebuildReport,
     RunDetail,
     RunList,
@@ -246,47 +251,6 @@ def _version(found: dict[int, VersionRow], provider: str, number: int) -> Versio
         raise NotFoundError(
             f"{provider} has no version {number}; it has versions 1 to {max(found)}"
         ) from None
-
-
-@_database_boundary
-def price_report(
-    db: Database,
-    *,
-    provider: str | None = None,
-    model: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    history: bool = False,
-) -> PriceReport:
-    """Every price change with ``since <= changed_at <= until``, oldest first.
-
-    ``until`` at midnight (a date alone) means the whole of that day. With ``history``,
-    the whole price history of each model that changed comes too (for charts).
-    """
-    from catalogsync.reads.prices import changed_models, price_series, query_price_changes
-
-    until = end_of_day(until)
-    with reading(db.engine) as conn:
-        rows = query_price_changes(conn, provider=provider, model=model, since=since, until=until)
-        series = price_series(conn, changed_models(rows)) if history else {}
-    title = (
-        "Price changes" + (f": {provider}" if provider else "") + (f" / {model}" if model else "")
-    )
-    return PriceReport(rows, series, title, period_text(since, until), datetime.now(UTC))
-
-
-def end_of_day(until: datetime | None) -> datetime | None:
-    """``until`` at midnight (a date alone) moved to the last microsecond of that day."""
-    if until is not None and until == until.replace(hour=0, minute=0, second=0, microsecond=0):
-        return until + timedelta(days=1) - timedelta(microseconds=1)
-    return until
-
-
-def period_text(since: datetime | None, until: datetime | None) -> str:
-    """``from 2026-01-01 00:00 to now (UTC)``."""
-    start = f"{since:%Y-%m-%d %H:%M}" if since else "the first version"
-    end = f"{until:%Y-%m-%d %H:%M}" if until else "now"
-    return f"from {start} to {end} (UTC)"
 
 
 @_database_boundary

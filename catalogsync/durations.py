@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 """Seconds per unit letter, for every duration a user writes (``--max-age``, ``@every``)."""
@@ -21,6 +21,17 @@ def parse_duration(text: str) -> timedelta:
     if seconds <= 0:
         raise ValueError(f"not a positive duration: {text!r}")
     return timedelta(seconds=seconds)
+
+
+def is_relative(text: str) -> bool:
+    """Whether ``text`` reads as a time ago (``30d``, ``12w``, ``36h``) rather than a date."""
+    compact = text.strip().lower()
+    return compact[:1].isdigit() and compact[-1:] in UNIT_SECONDS
+
+
+def time_ago(text: str, now: datetime) -> datetime:
+    """``now`` minus a duration as people write it: ``30d``, ``12w``, ``36h``, ``1h30m``."""
+    return now - parse_duration(text)
 
 
 def format_age(age: timedelta | None) -> str:

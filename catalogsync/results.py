@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from catalogsync.reads.runs import RunPayload, RunRow
     from catalogsync.reads.status import ProviderStatus
     from catalogsync.reads.versions import VersionRow
+    from catalogsync.reports import PriceNet, ReportFilter
 
 
 @dataclass(frozen=True)
@@ -144,13 +145,33 @@ class VersionDiff:
 
 @dataclass(frozen=True)
 class PriceReport:
-    """Every price change in a period, with each changed model's price history if asked for."""
+    """Every price change in a period, with each changed model's price history if asked for.
+
+    ``filter`` is what was kept and how it is ordered (``catalogsync.reports``);
+    ``first_version_rows`` counts the rows of providers' first versions left out.
+    """
 
     rows: Sequence[PriceChange]
     series: Mapping[tuple[str, str], Series]  # (provider, model_id) -> history; may be empty
     title: str  # "Price changes: akool / M"
     period: str  # "from 2026-01-01 00:00 to now (UTC)"
     generated_at: datetime
+    since: datetime | None = None
+    until: datetime | None = None
+    filter: ReportFilter | None = None  # None: every row, in time order
+    first_version_rows: int = 0
+
+
+@dataclass(frozen=True)
+class PriceSummary:
+    """Each price point's net change over a period (``catalogsync.reports.price_summary``)."""
+
+    rows: Sequence[PriceNet]
+    title: str
+    period: str
+    generated_at: datetime
+    filter: ReportFilter | None = None
+    first_version_rows: int = 0
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from catalogsync.present.registry import (
     format_names,
     render,
 )
-from catalogsync.results import PriceReport, SchemaUpgrade, VersionList
+from catalogsync.results import PriceReport, SchemaUpgrade, SyncReport, VersionList
 
 
 def _format_choices() -> dict[tuple[str, ...], tuple[str, ...]]:
@@ -35,17 +35,10 @@ def _format_choices() -> dict[tuple[str, ...], tuple[str, ...]]:
 
 def test_every_format_option_offers_the_registrys_formats():
     choices = _format_choices()
-    assert choices[("report", "prices")] == ("table", "json", "csv", "markdown", "html")
-    assert choices[("diff",)] == ("table", "json", "csv")  # the web page's diff download
-    for command in (
-        ("sync",),
-        ("import",),
-        ("versions",),
-        ("models",),
-        ("status",),
-        ("runs", "list"),
-        ("runs", "show"),
-    ):
+    assert choices[("report", "prices")] == ("table", "json", "csv", "jsonl", "markdown", "html")
+    for command in (("versions",), ("models",), ("diff",), ("status",), ("runs", "list")):
+        assert choices[command] == ("table", "json", "csv", "jsonl"), command
+    for command in (("sync",), ("import",), ("runs", "show")):
         assert choices[command] == ("table", "json"), command
     assert all(names[0] == DEFAULT for names in map(format_names, RENDERERS))
 
@@ -68,8 +61,9 @@ def test_a_file_name_picks_the_format(path, expected):
 
 
 def test_a_format_the_document_does_not_offer_falls_back_to_the_default():
-    assert format_for_file(VersionList, "versions.csv") == DEFAULT
-    assert format_for_file(VersionList, "versions.json") == "json"
+    assert format_for_file(SyncReport, "sync.csv") == DEFAULT
+    assert format_for_file(SyncReport, "sync.json") == "json"
+    assert format_for_file(VersionList, "versions.jsonl") == "jsonl"
 
 
 def test_choosing_a_format():

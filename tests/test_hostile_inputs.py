@@ -261,7 +261,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(db, tmp_path):
             akool_model('=HYPERLINK("http://x")', prices={"+720p": price, "@1080p": 9})
         )
         assert import_payload(tmp_path, "akool", payload, day)[0] == 0
-    code, out = run("report", "prices", "--format", "csv")
+    code, out = run("report", "prices", "--format", "csv", "--include-first-version")
     assert code == 0
     lines = out.splitlines()
     assert all(line.startswith("akool,\"'=HYPERLINK") for line in lines[1:])
@@ -277,7 +277,7 @@ def test_markdown_cells_cannot_break_the_table_or_carry_html(db, tmp_path):
             akool_model("a|b\n<script>alert(1)</script>", prices={"720p": price})
         )
         assert import_payload(tmp_path, "akool", payload, day)[0] == 0
-    code, out = run("report", "prices", "--format", "markdown")
+    code, out = run("report", "prices", "--format", "markdown", "--include-first-version")
     assert code == 0
     table = [line for line in out.splitlines() if line.startswith("|")]
     assert len(table) == 2 + 2  # header, rule, the price added and the price changed
@@ -295,7 +295,7 @@ def test_reports_stay_exact_with_thirty_digit_amounts(db, tmp_path, format_name)
     for day, price in ((1, HUGE), (2, HUGER), (3, HUGEST)):
         payload = akool_payload(akool_model("m1", prices={"720p": price}))
         assert import_payload(tmp_path, "akool", payload, day)[0] == 0
-    code, out = run("report", "prices", "--format", format_name)
+    code, out = run("report", "prices", "--format", format_name, "--include-first-version")
     assert code == 0, out
     if format_name == "json":
         changes = json.loads(out, parse_float=Decimal)

@@ -244,7 +244,7 @@ def test_a_price_becoming_variable_and_fixed_again(database_url, tmp_path):
     assert import_points(tmp_path, payload(variable), day=2)["prices_changed"] == 1
     assert stored_points(database_url) == [as_stored(variable)]
     assert import_points(tmp_path, payload(fixed), day=3)["prices_changed"] == 1
-    report = json.loads(run("report", "prices", "--format", "json")[1])
+    report = json.loads(run("report", "prices", "--format", "json", "--include-first-version")[1])
     assert [(r["change"], r["old_amount"], r["new_amount"]) for r in report] == [
         ("added", None, 3),
         ("changed", 3, None),

@@ -164,7 +164,7 @@ def test_price_changes_view(history, engine):
     ],
 )
 def test_report_prices_json_and_period_filters(history, args, expected_dates):
-    code, out = run("report", "prices", "--format", "json", *args)
+    code, out = run("report", "prices", "--format", "json", "--include-first-version", *args)
     assert code == 0
     report = json.loads(out)
     assert [r["changed_at"][:10] for r in report] == expected_dates
@@ -186,7 +186,9 @@ def test_report_prices_json_and_period_filters(history, args, expected_dates):
 
 
 def test_report_prices_model_and_provider_filters(history):
-    _code, out = run("report", "prices", "--format", "json", "--model", "A")
+    _code, out = run(
+        "report", "prices", "--format", "json", "--model", "A", "--include-first-version"
+    )
     report = json.loads(out)
     assert {r["model_id"] for r in report} == {"A"}
     assert len(report) == 5
@@ -204,7 +206,9 @@ def test_report_prices_model_and_provider_filters(history):
 
 
 def test_report_prices_csv_parses(history):
-    code, out = run("report", "prices", "--format", "csv", "--model", "A")
+    code, out = run(
+        "report", "prices", "--format", "csv", "--model", "A", "--include-first-version"
+    )
     assert code == 0
     parsed = list(csv.DictReader(io.StringIO(out)))
     assert len(parsed) == 5
@@ -336,7 +340,7 @@ def test_report_table_shows_bracketed_ids_verbatim(engine, database_url, monkeyp
     monkeypatch.setenv("CATALOGSYNC_DATABASE_URL", database_url)
     store(engine, "akool", akool_payload(akool_model("kling[bold]", prices={"720p": 5})))
     store(engine, "akool", akool_payload(akool_model("kling[bold]", prices={"720p": 6})), day=1)
-    code, out = run("report", "prices", "--model", "kling[bold]")
+    code, out = run("report", "prices", "--model", "kling[bold]", "--include-first-version")
     assert code == 0
     rows_ = [line for line in out.splitlines() if "unit 720p" in line]
     assert len(rows_) == 2

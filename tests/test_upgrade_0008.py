@@ -150,7 +150,9 @@ def test_an_identical_catalog_after_the_upgrade_is_unchanged(previous, tmp_path)
     # The history reads back whole: versions, the catalog as of the first day, its prices.
     code, out = run("versions", "--format", "json")
     assert [v["version"] for v in json.loads(out) if v["provider"] == "akool"] == [1, 2, 3]
-    code, out = run("report", "prices", "--provider", "akool", "--format", "json")
+    code, out = run(
+        "report", "prices", "--provider", "akool", "--format", "json", "--include-first-version"
+    )
     assert [(r["variant"], r["change"]) for r in json.loads(out)] == [
         ("1080p", "added"),
         ("720p", "added"),

@@ -19,8 +19,8 @@ from catalogsync import api
 from catalogsync.config import Settings
 from catalogsync.errors import ConfigError
 from catalogsync.logs import notice_line
-from catalogsync.present.registry import DEFAULT, HISTORY_FORMATS, choose_format, render
-from catalogsync.results import PriceReport, SyncReport
+from catalogsync.present.registry import DEFAULT, render
+from catalogsync.results import SyncReport
 
 Handler = Callable[["App", argparse.Namespace], int]
 
@@ -121,32 +121,6 @@ def cmd_diff(app: App, args: argparse.Namespace) -> int:
     if len(at) > 2 or (at and (args.from_version or args.to_version)):
         raise ConfigError("diff takes --at once or twice, and not with --from or --to")
     app.render(api.diff(app.ready(), provider, args.from_version, args.to_version, at), args)
-    return 0
-
-
-def cmd_report_prices(app: App, args: argparse.Namespace) -> int:
-    provider = app.provider_name(args.provider)
-    chosen = choose_format(PriceReport, args.format, args.output)
-    report = api.price_report(
-        app.ready(),
-        provider=provider,
-        model=args.model,
-        since=args.since,
-        until=args.until,
-        history=chosen in HISTORY_FORMATS,
-    )
-    if not args.output:
-        render(report, chosen, app.out)
-        return 0
-    path = Path(args.output)
-    try:
-        with path.open("w", encoding="utf-8") as handle:
-            render(report, chosen, handle)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    wrote = f"wrote {len(report.rows)} price changes to {path}"
-    json_logs = args.log_format == "json"
-    print(notice_line(wrote, "json", "INFO") if json_logs else wrote, file=sys.stderr)
     return 0
 
 

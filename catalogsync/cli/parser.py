@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from catalogsync import __version__
-from catalogsync.cli import config_check, notify
+from catalogsync.cli import config_check, notify, reports
 from catalogsync.cli import help as help_texts
 from catalogsync.cli.commands import (
     Handler,
@@ -18,7 +18,6 @@ from catalogsync.cli.commands import (
     cmd_import,
     cmd_models,
     cmd_rebuild,
-    cmd_report_prices,
     cmd_runs_list,
     cmd_runs_show,
     cmd_status,
@@ -27,11 +26,10 @@ from catalogsync.cli.commands import (
 )
 from catalogsync.cli.costing import register as register_costing
 from catalogsync.cli.serve import register as register_serve
-from catalogsync.durations import parse_duration
+from catalogsync.durations import is_relative, parse_duration, time_ago
 from catalogsync.present.registry import DEFAULT, format_names
 from catalogsync.results import (
     ModelList,
-    PriceReport,
     RebuildReport,
     RunDetail,
     RunList,
@@ -90,9 +88,12 @@ def parse_port(text: str) -> int:
 
 
 def parse_timestamp(text: str) -> datetime:
-    """ISO 8601 date or time (UTC when no offset is given), or ``@<unix seconds>``."""
+    """ISO 8601 date or time (UTC when no offset is given), ``@<unix seconds>``, or a time
+    ago: ``30d``, ``12w``, ``36h``, ``90m`` (now minus that)."""
     try:
-        if text.startswith("@"):
+        if is_relative(text):
+            value = time_ago(text, datetime.now(UTC))
+        elif text.startswith("@"):
             value = datetime.fromtimestamp(float(text[1:]), UTC)
         else:
             value = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -102,7 +103,7 @@ def parse_timestamp(text: str) -> datetime:
     if value is None or not EARLIEST <= value < LATEST:
         raise argparse.ArgumentTypeError(
             f"not a timestamp: {text!r} (use ISO 8601 between 1970 and 9998, "
-            "e.g. 2026-01-31T12:00:00Z)"
+            "e.g. 2026-01-31T12:00:00Z, or a time ago: 30d, 12w, 36h)"
         )
     return value
 
@@ -206,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--observed-at",
         type=parse_timestamp,
         metavar="TIMESTAMP",
-        help="when the payload was fetched (ISO 8601, UTC unless an offset is given; default: now)",
+        help="when the payload was fetched (ISO 8601, UTC unless an offset is given, or a time "
+        "ago: 2h, 30d; default: now)",
     )
     imp.add_argument("--allow-mass-removal", action="store_true", help="as for sync")
     imp.add_argument(
@@ -248,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         type=parse_timestamp,
         metavar="TIMESTAMP",
-        help="the catalog as it stood then (ISO 8601, UTC unless an offset is given)",
+        help="the catalog as it stood then (ISO 8601, UTC unless an offset is given, or a time "
+        "ago: 36h, 30d)",
     )
     _format_option(models, ModelList)
 
@@ -278,33 +281,6 @@ def build_parser() -> argparse.ArgumentParser:
         "and now)",
     )
     _format_option(diff, VersionDiff)
-
-    report = commands.add_parser("report", help="reports", description="Reports for analysts.")
-    reports = report.add_subparsers(dest="report", required=True, metavar="REPORT")
-    prices = add(
-        reports,
-        "prices",
-        cmd_report_prices,
-        "every price change in a period, with old and new amounts",
-    )
-    prices.add_argument("--provider", metavar="P", help="only this provider")
-    prices.add_argument("--model", metavar="M", help="only this model id")
-    prices.add_argument("--since", type=parse_timestamp, metavar="T", help="changes at or after T")
-    prices.add_argument(
-        "--until",
-        type=parse_timestamp,
-        metavar="T",
-        help="changes at or before T (a date alone: that whole day)",
-    )
-    prices.add_argument(
-        "--format",
-        choices=format_names(PriceReport),
-        help="output format (default: table, or the one of --output's extension: "
-        ".html, .json, .csv, .md)",
-    )
-    prices.add_argument(
-        "--output", metavar="FILE", help="write the report to FILE instead of stdout"
-    )
 
     add(
         commands,
@@ -372,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     from catalogsync.cli import runs_prune  # here: it takes this module's value types
 
     runs_prune.register(runs_commands, add)
+    reports.register(commands, add)
     register_costing(commands, add)
     config_check.register(commands, add)
     notify.register(commands, add)

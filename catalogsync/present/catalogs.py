@@ -11,6 +11,7 @@ from catalogsync.catalog import Catalog, Model
 from catalogsync.codec import canonical_decimal
 from catalogsync.keys import price_words
 from catalogsync.present.output import add_row, text, write_json, write_rich
+from catalogsync.present.tabular import write_csv, write_jsonl
 
 if TYPE_CHECKING:
     from catalogsync.reads.versions import VersionRow
@@ -33,6 +34,28 @@ def version_dict(row: VersionRow) -> dict[str, Any]:
 def render_versions_json(versions: VersionList, out: IO[str]) -> None:
     """A JSON list of versions."""
     write_json([version_dict(r) for r in versions.rows], out)
+
+
+VERSION_COLUMNS = (
+    "provider",
+    "version",
+    "fetched_at",
+    "content_hash",
+    "model_count",
+    "upstream_version",
+    "source",
+)
+"""The keys of ``version_dict``: the CSV's columns."""
+
+
+def render_versions_csv(versions: VersionList, out: IO[str]) -> None:
+    """One CSV row per version."""
+    write_csv((version_dict(r) for r in versions.rows), out, VERSION_COLUMNS)
+
+
+def render_versions_jsonl(versions: VersionList, out: IO[str]) -> None:
+    """One JSON object per version and line."""
+    write_jsonl((version_dict(r) for r in versions.rows), out)
 
 
 def render_versions_table(versions: VersionList, out: IO[str]) -> None:
@@ -70,6 +93,33 @@ def model_dict(provider: str, model: Model) -> dict[str, Any]:
 def render_models_json(models: ModelList, out: IO[str]) -> None:
     """A JSON list of models, of every catalog in turn."""
     write_json([model_dict(c.provider, m) for c in models.catalogs for m in c.models], out)
+
+
+MODEL_COLUMNS = (
+    "provider",
+    "model_id",
+    "name",
+    "category",
+    "description",
+    "access",
+    "prices",
+    "inputs",
+    "output_formats",
+    "attributes",
+)
+"""The keys of ``model_dict``: the CSV's columns (lists and objects as JSON text)."""
+
+
+def render_models_csv(models: ModelList, out: IO[str]) -> None:
+    """One CSV row per model; its prices, inputs, formats and attributes as JSON cells."""
+    write_csv(
+        (model_dict(c.provider, m) for c in models.catalogs for m in c.models), out, MODEL_COLUMNS
+    )
+
+
+def render_models_jsonl(models: ModelList, out: IO[str]) -> None:
+    """One JSON object per model and line."""
+    write_jsonl((model_dict(c.provider, m) for c in models.catalogs for m in c.models), out)
 
 
 def models_title(models: ModelList) -> str:

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from catalogsync.codec import JSONValue, canonical_decimal, dumps_canonical
 from catalogsync.present.output import text, write_json, write_rich
+from catalogsync.present.tabular import write_csv, write_jsonl
 from catalogsync.text import printable
 
 if TYPE_CHECKING:
@@ -43,6 +44,59 @@ def diff_document(result: VersionDiff) -> dict[str, Any]:
             for model in diff.changed
         ],
     }
+
+
+CHANGE_COLUMNS = (
+    "provider",
+    "from_version",
+    "to_version",
+    "model_id",
+    "change",
+    "field",
+    "old",
+    "new",
+)
+"""The columns of a diff's rows: one per model added or removed, one per changed field."""
+
+
+def diff_rows(result: VersionDiff) -> list[dict[str, Any]]:
+    """The diff as rows, one per change: a model added or removed (``field`` empty), or one
+    field of a changed model (``change`` is ``changed``)."""
+    provider, old, diff = result.provider, result.old, result.diff
+    common = {
+        "provider": provider,
+        "from_version": old.version if old else None,
+        "to_version": result.new.version,
+    }
+    rows: list[dict[str, Any]] = []
+    for kind, model_ids in (("added", diff.added), ("removed", diff.removed)):
+        rows += [
+            {**common, "model_id": m, "change": kind, "field": None, "old": None, "new": None}
+            for m in model_ids
+        ]
+    for model in diff.changed:
+        rows += [
+            {
+                **common,
+                "model_id": model.model_id,
+                "change": "changed",
+                "field": c.field,
+                "old": c.old,
+                "new": c.new,
+            }
+            for c in model.changes
+        ]
+    return rows
+
+
+def render_diff_csv(result: VersionDiff, out: IO[str]) -> None:
+    """One CSV row per change (``diff_rows``)."""
+    write_csv(diff_rows(result), out, CHANGE_COLUMNS)
+
+
+def render_diff_jsonl(result: VersionDiff, out: IO[str]) -> None:
+    """One JSON object per change and line (``diff_rows``)."""
+    write_jsonl(diff_rows(result), out)
 
 
 def diff_text(result: VersionDiff) -> Group:

@@ -1,14 +1,11 @@
-"""Renderers of the price-change report: JSON, CSV, Markdown and a terminal table.
+"""Renderers of the price-change report: JSON, JSON lines, CSV, Markdown and a terminal table.
 
 The HTML page, with its charts, is in ``present.html``; it shares the cells built here.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING
 
@@ -18,23 +15,14 @@ from rich.text import Text
 from catalogsync.codec import canonical_decimal
 from catalogsync.keys import price_unit, price_words
 from catalogsync.present.output import add_row, text, write_json, write_rich
+from catalogsync.present.tabular import write_csv, write_jsonl
 from catalogsync.reads.prices import REPORT_COLUMNS
-from catalogsync.text import csv_cell, markdown_cell
+from catalogsync.reports import CHANGE_KINDS
+from catalogsync.text import markdown_cell, printable
 
 if TYPE_CHECKING:
     from catalogsync.reads.prices import PriceChange
-    from catalogsync.results import PriceReport
-
-
-def _cell(value: object) -> str:
-    """A value as plain text: exact decimals, ISO times, empty for none."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return canonical_decimal(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
+    from catalogsync.results import PriceReport, PriceSummary
 
 
 def _percent(value: Decimal | None) -> str:
@@ -46,14 +34,35 @@ def render_prices_json(report: PriceReport, out: IO[str]) -> None:
     write_json([r.record() for r in report.rows], out)
 
 
+def render_prices_jsonl(report: PriceReport, out: IO[str]) -> None:
+    """One JSON object per row and line: the items of the JSON list."""
+    write_jsonl((r.record() for r in report.rows), out)
+
+
 def render_prices_csv(report: PriceReport, out: IO[str]) -> None:
     """CSV with a header row; amounts exact, times ISO 8601."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
-    for row in report.rows:
-        writer.writerow([_cell(csv_cell(value)) for value in row.record().values()])
-    out.write(text.getvalue())
+    write_csv((r.record() for r in report.rows), out, REPORT_COLUMNS)
+
+
+def report_notes(report: PriceReport | PriceSummary) -> list[str]:
+    """What the report left out and how it is ordered, for its header (nothing to say: [])."""
+    chosen = report.filter
+    if chosen is None:
+        return []
+    notes = []
+    if not chosen.include_first_version and report.first_version_rows:
+        rows = report.first_version_rows
+        notes.append(
+            f"first versions left out ({rows} row{'' if rows == 1 else 's'}): "
+            "use --include-first-version"
+        )
+    if chosen.changes != CHANGE_KINDS:
+        notes.append("only " + ", ".join(chosen.changes))
+    if chosen.min_pct is not None:
+        notes.append(f"moves under {canonical_decimal(chosen.min_pct)}% left out")
+    if chosen.sort != "time":
+        notes.append(f"largest {chosen.sort} move first")
+    return notes
 
 
 HEADER = ("changed at (UTC)", "provider", "model", "price", "unit", "old", "new", "change", "%")
@@ -91,6 +100,8 @@ def render_prices_markdown(report: PriceReport, out: IO[str]) -> None:
     """A Markdown document: a heading (title and period), a one-line summary and a pipe table."""
     rows = report.rows
     lines = [f"# {markdown_cell(report.title)} ({report.period})", "", summary_line(rows), ""]
+    notes = report_notes(report)
+    lines += [f"_{markdown_cell('; '.join(notes))}_", ""] if notes else []
     lines.append("| " + " | ".join(HEADER) + " |")
     lines.append("|" + "|".join("---" if i < 5 else "---:" for i in range(len(HEADER))) + "|")
     for row in rows:
@@ -101,12 +112,15 @@ def render_prices_markdown(report: PriceReport, out: IO[str]) -> None:
 
 def render_prices_table(report: PriceReport, out: IO[str]) -> None:
     """A terminal table; rises red, drops green."""
-    write_rich(out, prices_table(report.rows, report.title))
+    write_rich(out, prices_table(report.rows, report.title, report_notes(report)))
 
 
-def prices_table(rows: Sequence[PriceChange], title: str) -> Table:
-    """The rows under a title that sums them up."""
-    table = Table(title=text(f"{title}: {summary_line(rows)}"), title_justify="left")
+def prices_table(rows: Sequence[PriceChange], title: str, notes: Sequence[str] = ()) -> Table:
+    """The rows under a title that sums them up (and says what was left out)."""
+    heading = text(f"{title}: {summary_line(rows)}")
+    if notes:
+        heading.append("\n" + printable(f"({'; '.join(notes)})"))
+    table = Table(title=heading, title_justify="left")
     for index, name in enumerate(HEADER):
         table.add_column(name, justify="right" if index >= 5 else "left")
     colours = {"up": "red", "down": "green"}

@@ -22,6 +22,7 @@ from catalogsync.results import (
     DemoResult,
     ModelList,
     PriceReport,
+    PriceSummary,
     PruneReport,
     RebuildReport,
     RunDetail,
@@ -39,9 +40,9 @@ DEFAULT = "table"
 EXTENSIONS = {
     ".html": "html",
     ".json": "json",
+    ".jsonl": "jsonl",
     ".csv": "csv",
     ".md": "markdown",
-    ".jsonl": "jsonl",
 }
 """The format a file of each extension is written in (anything else: ``DEFAULT``)."""
 
@@ -57,22 +58,48 @@ RENDERERS: dict[type, dict[str, str]] = {
     VersionList: {
         "table": "catalogs:render_versions_table",
         "json": "catalogs:render_versions_json",
+        "csv": "catalogs:render_versions_csv",
+        "jsonl": "catalogs:render_versions_jsonl",
     },
-    ModelList: {"table": "catalogs:render_models_table", "json": "catalogs:render_models_json"},
+    ModelList: {
+        "table": "catalogs:render_models_table",
+        "json": "catalogs:render_models_json",
+        "csv": "catalogs:render_models_csv",
+        "jsonl": "catalogs:render_models_jsonl",
+    },
     VersionDiff: {
         "table": "diffs:render_diff_table",
         "json": "diffs:render_diff_json",
-        "csv": "diff_csv:render_diff_csv",
+        "csv": "diffs:render_diff_csv",
+        "jsonl": "diffs:render_diff_jsonl",
     },
     PriceReport: {
         "table": "prices:render_prices_table",
         "json": "prices:render_prices_json",
         "csv": "prices:render_prices_csv",
+        "jsonl": "prices:render_prices_jsonl",
         "markdown": "prices:render_prices_markdown",
         "html": "html:render_prices_html",
     },
-    StatusReport: {"table": "status:render_status_table", "json": "status:render_status_json"},
-    RunList: {"table": "runs:render_runs_table", "json": "runs:render_runs_json"},
+    PriceSummary: {
+        "table": "summary:render_summary_table",
+        "json": "summary:render_summary_json",
+        "csv": "summary:render_summary_csv",
+        "jsonl": "summary:render_summary_jsonl",
+        "markdown": "summary:render_summary_markdown",
+    },
+    StatusReport: {
+        "table": "status:render_status_table",
+        "json": "status:render_status_json",
+        "csv": "status:render_status_csv",
+        "jsonl": "status:render_status_jsonl",
+    },
+    RunList: {
+        "table": "runs:render_runs_table",
+        "json": "runs:render_runs_json",
+        "csv": "runs:render_runs_csv",
+        "jsonl": "runs:render_runs_jsonl",
+    },
     RunDetail: {"table": "runs:render_run_table", "json": "runs:render_run_json"},
     PruneReport: {"table": "prune:render_prune_table", "json": "prune:render_prune_json"},
     ConfigSummary: {"table": "config:render_config_table", "json": "config:render_config_json"},

@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING, Any
 from rich.table import Table
 
 from catalogsync.present.output import add_row, shorten, write_json, write_rich
+from catalogsync.present.tabular import write_csv, write_jsonl
 from catalogsync.text import printable
 
 if TYPE_CHECKING:
@@ -54,6 +55,37 @@ def payload_dict(payload: RunPayload | None) -> dict[str, Any]:
 def render_runs_json(runs: RunList, out: IO[str]) -> None:
     """A JSON list of runs, newest first."""
     write_json([run_dict(r) for r in runs.runs], out)
+
+
+RUN_COLUMNS = (
+    "id",
+    "provider",
+    "trigger",
+    "status",
+    "started_at",
+    "finished_at",
+    "seconds",
+    "error",
+    "version",
+    "models_added",
+    "models_removed",
+    "models_changed",
+    "prices_changed",
+    "hostname",
+    "pid",
+    "payload",
+)
+"""The keys of ``run_dict``: the CSV's columns."""
+
+
+def render_runs_csv(runs: RunList, out: IO[str]) -> None:
+    """One CSV row per run, newest first."""
+    write_csv((run_dict(r) for r in runs.runs), out, RUN_COLUMNS)
+
+
+def render_runs_jsonl(runs: RunList, out: IO[str]) -> None:
+    """One JSON object per run and line, newest first."""
+    write_jsonl((run_dict(r) for r in runs.runs), out)
 
 
 def render_runs_table(runs: RunList, out: IO[str]) -> None:

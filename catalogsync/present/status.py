@@ -9,6 +9,7 @@ from rich.table import Table
 
 from catalogsync.durations import format_age
 from catalogsync.present.output import add_row, shorten, write_json, write_rich
+from catalogsync.present.tabular import write_csv, write_jsonl
 
 if TYPE_CHECKING:
     from catalogsync.reads.status import ProviderStatus
@@ -56,16 +57,49 @@ def _notifications(report: StatusReport, provider: str) -> dict[str, int]:
 
 def render_status_json(report: StatusReport, out: IO[str]) -> None:
     """A JSON list, one object per provider."""
-    write_json(
-        [
-            {
-                **status_dict(s, report.now, report.max_age),
-                "notifications": _notifications(report, s.provider),
-            }
-            for s in report.statuses
-        ],
-        out,
-    )
+    write_json(_status_records(report), out)
+
+
+STATUS_COLUMNS = (
+    "provider",
+    "enabled",
+    "last_success_at",
+    "last_success_age_seconds",
+    "last_failure_at",
+    "last_failure_error",
+    "running_since",
+    "version",
+    "version_fetched_at",
+    "data_age_seconds",
+    "version_count",
+    "model_count",
+    "stale",
+    "state",
+    "failing_since",
+    "consecutive_failures",
+    "notifications",
+)
+"""The keys of a provider's record (``status_dict`` and its deliveries): the CSV's columns."""
+
+
+def _status_records(report: StatusReport) -> list[dict[str, Any]]:
+    return [
+        {
+            **status_dict(s, report.now, report.max_age),
+            "notifications": _notifications(report, s.provider),
+        }
+        for s in report.statuses
+    ]
+
+
+def render_status_csv(report: StatusReport, out: IO[str]) -> None:
+    """One CSV row per provider."""
+    write_csv(_status_records(report), out, STATUS_COLUMNS)
+
+
+def render_status_jsonl(report: StatusReport, out: IO[str]) -> None:
+    """One JSON object per provider and line."""
+    write_jsonl(_status_records(report), out)
 
 
 def render_status_table(report: StatusReport, out: IO[str]) -> None:

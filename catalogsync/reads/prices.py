@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from catalogsync.db.bulk import chunks
+from catalogsync.db.models import catalog_versions, providers
 from catalogsync.db.views import price_changes, price_history
 from catalogsync.keys import PRICE
 
@@ -121,8 +122,10 @@ def query_price_changes(
     model: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    changes: Sequence[str] | None = None,
 ) -> list[PriceChange]:
-    """Every price change with ``since <= changed_at <= until``, oldest first."""
+    """Every price change with ``since <= changed_at <= until`` (of the ``changes`` kinds,
+    default all), oldest first."""
     view = price_changes
     query = select(*(view.c[name] for name in QUERIED)).order_by(
         view.c.changed_at,
@@ -138,11 +141,23 @@ def query_price_changes(
         query = query.where(view.c.changed_at >= since)
     if until:
         query = query.where(view.c.changed_at <= until)
+    if changes is not None:
+        query = query.where(view.c.change.in_(list(changes)))
     width = len(PRICE.fields)
     return [
         PriceChange(provider, model_id, tuple(rest[:width]), *rest[width:])
         for provider, model_id, *rest in conn.execute(query)
     ]
+
+
+def first_versions(conn: Connection) -> dict[str, int]:
+    """Each provider's first stored catalog version number (1 unless history was cut)."""
+    query = (
+        select(providers.c.slug, func.min(catalog_versions.c.version))
+        .join(catalog_versions, catalog_versions.c.provider_id == providers.c.id)
+        .group_by(providers.c.slug)
+    )
+    return {slug: version for slug, version in conn.execute(query)}  # noqa: C416 (Rows)
 
 
 @dataclass(frozen=True)

@@ -214,7 +214,9 @@ def test_a_sequence_of_snapshots_gives_exactly_the_computed_changes(
         code, out = cli("import", provider, str(path), "--observed-at", observed)
         assert code == 0, out
 
-    code, out = cli("report", "prices", "--provider", provider, "--format", "json")
+    code, out = cli(
+        "report", "prices", "--provider", provider, "--format", "json", "--include-first-version"
+    )
     assert code == 0, out
     reported = {
         (

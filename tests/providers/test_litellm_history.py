@@ -163,7 +163,9 @@ def test_a_history_of_twelve_files_gives_exactly_the_price_changes_and_diffs(
         outcome = _import(tmp_path, document, start + timedelta(days=index))
         versions.append(outcome["version"])
 
-    code, out = cli("report", "prices", "--provider", "litellm", "--format", "json")
+    code, out = cli(
+        "report", "prices", "--provider", "litellm", "--format", "json", "--include-first-version"
+    )
     assert code == 0
     report = [
         (
