@@ -97,6 +97,11 @@ def get(server, path: str, **kw) -> httpx.Response:
             "/report.csv?since=2026-02-10T00:00:00Z",
             ["report", "prices", "--since", "2026-02-10T00:00:00Z"],
         ),
+        (
+            "/report.csv?period=all&change=changed&min_pct=10&sort=pct",
+            ["report", "prices", "--change", "changed", "--min-pct", "10", "--sort", "percent"],
+        ),
+        ("/report.json?period=all&first=1", ["report", "prices", "--include-first-version"]),
         ("/providers/akool/diff.json?from=1&to=3", ["diff", "akool", "--from", "1", "--to", "3"]),
         ("/providers/akool/diff.csv?from=1&to=3", ["diff", "akool", "--from", "1", "--to", "3"]),
         ("/providers/audioshake/diff.csv", ["diff", "audioshake"]),

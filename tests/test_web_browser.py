@@ -220,6 +220,12 @@ def test_the_report_filters_and_downloads(served, browser, screenshots, database
     Select(browser.find_element(By.NAME, "period")).select_by_value("all")
     WebDriverWait(browser, 10).until(lambda b: "period=all" in b.current_url)
     check_clean(browser)
+    # First versions (every price a provider had, as added) are left out, as by the CLI.
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.changes tbody tr")) == 10
+    assert "first versions left out (6 rows)" in browser.find_element(By.ID, "summary").text
+    browser.find_element(By.NAME, "first").click()
+    WebDriverWait(browser, 10).until(lambda b: "first=1" in b.current_url)
+    check_clean(browser)
     every = browser.find_elements(By.CSS_SELECTOR, "table.changes tbody tr")
     assert len(every) == 16
     Select(browser.find_element(By.NAME, "change")).select_by_value("changed")

@@ -75,7 +75,7 @@ def report_download(request: Request) -> Response:
     """The report page's download (``report.csv``, ``report.json``), its filters applied."""
     kind = _download_format(request)
     site = site_of(request)
-    found = report_filtered(request, price_report(site, request, datetime.now(UTC), period=True))
+    found = report_filtered(site, request, datetime.now(UTC))
     return document_response(found, kind, f"price-changes.{kind}")
 
 

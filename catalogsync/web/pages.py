@@ -13,12 +13,12 @@ from catalogsync.codec import dumps_canonical
 from catalogsync.present.diffs import value_text
 from catalogsync.present.prices import direction, display_cells
 from catalogsync.results import PriceReport
-from catalogsync.web import params
+from catalogsync.web import params, report_filter
 from catalogsync.web.catalog_view import CREDITS, SORTS, CatalogQuery, catalog_page
 from catalogsync.web.charts import price_charts
-from catalogsync.web.report_filter import CHANGE_KINDS, filter_report
+from catalogsync.web.report_filter import CHANGE_KINDS
 from catalogsync.web.report_filter import SORTS as REPORT_SORTS
-from catalogsync.web.site import price_report, provider_named, site_of, version_diff
+from catalogsync.web.site import Site, price_report, provider_named, site_of, version_diff
 from catalogsync.web.templating import page
 
 LATEST_WINDOW = timedelta(days=7)
@@ -179,7 +179,7 @@ def report(request: Request) -> Response:
     site = site_of(request)
     now = datetime.now(UTC)
     period = params.period_start(request, now)[0]
-    found = report_filtered(request, price_report(site, request, now, period=True))
+    found = report_filtered(site, request, now)
     rows = [change_cells(r) for r in found.rows[:REPORT_ROWS]]
     return page(
         site.templates,
@@ -199,11 +199,16 @@ def report(request: Request) -> Response:
     )
 
 
-def report_filtered(request: Request, report: PriceReport) -> PriceReport:
-    """``report`` narrowed by the page's ``change``, ``min_pct`` and ``sort``."""
-    return filter_report(
-        report,
-        change=params.choice(request, "change", CHANGE_KINDS),
-        min_pct=params.percent(request, "min_pct"),
-        sort=params.choice(request, "sort", list(REPORT_SORTS)) or "time",
+def report_filtered(site: Site, request: Request, now: datetime) -> PriceReport:
+    """The report of the page's period, provider and model, narrowed by its ``change``,
+    ``min_pct`` and ``first`` (first versions) and in its ``sort`` order: the library's
+    options, so a download is the CLI's ``report prices`` with the same ones."""
+    sort = params.choice(request, "sort", list(REPORT_SORTS)) or "time"
+    options = report_filter.options(
+        params.choice(request, "change", CHANGE_KINDS),
+        params.percent(request, "min_pct"),
+        sort,
+        params.text(request, "first") is not None,
     )
+    found = price_report(site, request, now, period=True, options=options)
+    return report_filter.arrange(found, sort)

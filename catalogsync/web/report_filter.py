@@ -1,46 +1,50 @@
-"""The price-change report's filters the library does not offer yet: kind of change,
-smallest move in percent, and order. One function, so it can give way to the library's
-own options (``report prices --change/--min-pct/--sort``) in one place."""
+"""The report page's choices as the library's report options.
+
+The page asks what ``catalogsync report prices`` asks (kind of change, smallest move in
+percent, order, first versions), and the library answers: ``options`` turns the query
+string into the keyword arguments of ``api.price_report``, so a download is the CLI's
+output for the same options. Two orders are the page's own, applied after (``arrange``):
+newest first, and by provider and model.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from catalogsync.api import CHANGE_KINDS as CHANGE_KINDS
 
 if TYPE_CHECKING:
     from catalogsync.results import PriceReport
 
-CHANGE_KINDS = ("added", "changed", "removed")
 SORTS = {
     "time": "oldest first",
     "-time": "newest first",
-    "pct": "largest move first",
+    "pct": "largest % move first",
+    "absolute": "largest move first",
     "model": "by provider and model",
 }
+"""The page's orders: value -> label."""
+
+_LIBRARY_SORTS = {"pct": "percent", "absolute": "absolute"}  # the rest: the library's time
 
 
-def filter_report(
-    report: PriceReport,
-    *,
-    change: str | None = None,
-    min_pct: Decimal | None = None,
-    sort: str = "time",
-) -> PriceReport:
-    """``report`` with only the rows of kind ``change`` that moved by at least ``min_pct``
-    percent (either way; a row with no percentage, an added or removed price, fails it),
-    in the order ``sort`` names (``SORTS``; the library's own order is ``time``)."""
-    rows = list(report.rows)
-    if change:
-        rows = [r for r in rows if r.change == change]
-    if min_pct is not None:
-        rows = [
-            r for r in rows if r.percent_change is not None and abs(r.percent_change) >= min_pct
-        ]
+def options(change: str | None, min_pct: Decimal | None, sort: str, first: bool) -> dict[str, Any]:
+    """The keyword arguments of ``api.price_report`` for the page's choices."""
+    return {
+        "changes": (change,) if change else None,
+        "min_pct": min_pct,
+        "sort": _LIBRARY_SORTS.get(sort, "time"),
+        "include_first_version": first,
+    }
+
+
+def arrange(report: PriceReport, sort: str) -> PriceReport:
+    """``report`` in the page's own orders (``-time``, ``model``); as it is otherwise."""
     if sort == "-time":
-        rows.reverse()
-    elif sort == "pct":
-        rows.sort(key=lambda r: -abs(r.percent_change) if r.percent_change is not None else 1)
-    elif sort == "model":
-        rows.sort(key=lambda r: (r.provider, r.model_id))  # stable: time order within
-    return dataclasses.replace(report, rows=rows)
+        return dataclasses.replace(report, rows=list(reversed(report.rows)))
+    if sort == "model":  # stable: time order within a model
+        rows = sorted(report.rows, key=lambda r: (r.provider, r.model_id))
+        return dataclasses.replace(report, rows=rows)
+    return report

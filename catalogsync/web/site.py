@@ -4,9 +4,10 @@ and the questions several pages ask the library the same way."""
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -61,10 +62,16 @@ def document_response(document: object, format_name: str, filename: str | None =
 
 
 def price_report(
-    site: Site, request: Request, now: datetime, *, period: bool = False
+    site: Site,
+    request: Request,
+    now: datetime,
+    *,
+    period: bool = False,
+    options: Mapping[str, Any] | None = None,
 ) -> PriceReport:
     """The report the query string asks for: ``provider``, ``model``, ``since``, ``until``
-    (the CLI's options), and with ``period`` the page's ``period`` choice too."""
+    (the CLI's options), with ``period`` the page's ``period`` choice too, and the
+    library's other report ``options`` (``web.report_filter.options``)."""
     since = params.period_start(request, now)[1] if period else params.timestamp(request, "since")
     return api.price_report(
         site.db,
@@ -72,6 +79,7 @@ def price_report(
         model=params.text(request, "model"),
         since=since,
         until=params.timestamp(request, "until"),
+        **(options or {}),
     )
 
 

@@ -1,9 +1,10 @@
 // Progressive enhancement only: every page works without it (filters are plain GET forms).
-// A select marked data-autosubmit applies its form as soon as it changes.
+// A select or checkbox marked data-autosubmit applies its form as soon as it changes.
 "use strict";
 document.addEventListener("change", (event) => {
   const target = event.target;
-  if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) {
+  const autosubmits = target instanceof HTMLSelectElement || target instanceof HTMLInputElement;
+  if (autosubmits && target.hasAttribute("data-autosubmit") && target.form) {
     target.form.requestSubmit();
   }
 });
