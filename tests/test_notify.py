@@ -7,8 +7,10 @@ delivery, and ``notify retry`` sends it again; a delivery sent twice carries one
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
 import json
 import os
 import signal
@@ -226,6 +228,16 @@ def test_a_400_fails_at_once_and_notify_retry_sends_it_again(setup, receiver, mo
     listed = json.loads(out)
     assert {d["channel"] for d in listed} == {"all", "gpt-moves", "big-moves", "chat"}
     failed_id = next(d["id"] for d in listed if d["channel"] == "all")
+    # The same list as CSV and JSON lines: one row, one line per delivery, the same values.
+    code, lines = cli("notify", "list", "--status", "failed", "--format", "jsonl")
+    assert code == 0
+    assert [json.loads(line) for line in lines.splitlines()] == listed
+    code, text = cli("notify", "list", "--status", "failed", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["id"], r["channel"], r["status"]) for r in rows] == [
+        (d["id"], d["channel"], d["status"]) for d in listed
+    ]
     before = len(receiver.received)
     code, out = cli("notify", "retry", failed_id, "--format", "json")
     assert code == 0, out

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from catalogsync.notify.results import DeliveryRow
 from catalogsync.present.output import add_row, shorten, write_json, write_rich
+from catalogsync.present.tabular import write_csv, write_jsonl
 
 if TYPE_CHECKING:
     from catalogsync.notify.results import ChannelTest, DeliveryList, DeliveryReport
@@ -18,6 +20,17 @@ ERROR_WIDTH = 80
 def render_deliveries_json(document: DeliveryList, out: IO[str]) -> None:
     """A JSON list of deliveries, newest first."""
     write_json([asdict(d) for d in document.deliveries], out)
+
+
+def render_deliveries_csv(document: DeliveryList, out: IO[str]) -> None:
+    """One CSV row per delivery: the JSON list's objects."""
+    columns = [f.name for f in fields(DeliveryRow)]
+    write_csv((asdict(d) for d in document.deliveries), out, columns)
+
+
+def render_deliveries_jsonl(document: DeliveryList, out: IO[str]) -> None:
+    """One JSON object per delivery and line."""
+    write_jsonl((asdict(d) for d in document.deliveries), out)
 
 
 def render_deliveries_table(document: DeliveryList, out: IO[str]) -> None:

@@ -122,6 +122,8 @@ RENDERERS: dict[type, dict[str, str]] = {
     DeliveryList: {
         "table": "notify:render_deliveries_table",
         "json": "notify:render_deliveries_json",
+        "csv": "notify:render_deliveries_csv",
+        "jsonl": "notify:render_deliveries_jsonl",
     },
     DeliveryReport: {"table": "notify:render_report_table", "json": "notify:render_report_json"},
     ChannelTest: {"table": "notify:render_test_table", "json": "notify:render_test_json"},
