@@ -223,6 +223,17 @@ def test_every_unpriceable_row_says_why_and_exits_1(history, tmp_path):
     assert records[-1]["rows"] == len(UNPRICED)
 
 
+def test_the_closing_count_is_a_json_log_line_under_log_format_json(history, tmp_path, capsys):
+    priced = PRICED[0]
+    code, _ = run_cost(tmp_path, usage_csv([priced, UNPRICED[0]]))
+    assert code == 1
+    assert capsys.readouterr().err.strip() == "catalogsync: priced 1 row, 1 unpriced"
+    code, _ = run_cost(tmp_path, usage_csv([priced]), "--log-format", "json")
+    assert code == 0
+    (line,) = capsys.readouterr().err.splitlines()
+    assert json.loads(line)["message"] == "priced 1 row, 0 unpriced"
+
+
 def test_json_lines_usage_and_stdin(history, tmp_path, monkeypatch):
     lines = [
         json.dumps(

@@ -21,6 +21,7 @@ from catalogsync import api
 from catalogsync.cli.commands import App
 from catalogsync.costing.results import CostReport, PricesAt
 from catalogsync.errors import ConfigError
+from catalogsync.logs import notice_line
 from catalogsync.present.registry import DEFAULT, choose_format, format_names, render
 
 GROUPS = ("provider", "model", "day")
@@ -45,10 +46,9 @@ def cmd_cost(app: App, args: argparse.Namespace) -> int:
         except UnicodeDecodeError as exc:
             raise ConfigError(f"usage log {args.usage}: not UTF-8 text ({exc.reason})") from None
     totals = report.totals
-    print(
-        f"catalogsync: priced {totals.priced} rows, {totals.unpriced} unpriced",
-        file=sys.stderr,
-    )
+    rows = "row" if totals.priced == 1 else "rows"
+    said = f"priced {totals.priced} {rows}, {totals.unpriced} unpriced"
+    print(notice_line(said, args.log_format, "INFO"), file=sys.stderr)
     return 0 if report.ok else 1
 
 
