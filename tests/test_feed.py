@@ -4,6 +4,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
@@ -134,15 +135,20 @@ def test_provider_text_cannot_break_the_document():
     assert "<script>" not in document
 
 
-def test_feed_command_writes_stdout_or_a_file(engine, database_url, tmp_path):
+def test_feed_command_writes_stdout_or_a_file(engine, database_url, tmp_path, capsys):
     store(engine, "openrouter", V1)
     store(engine, "openrouter", V2, day=1)
     code, out = cli("feed", "--database-url", database_url)
     assert code == 0
     assert len(feedparser.parse(out).entries) == 1
     target = tmp_path / "changes.atom"
-    code, _ = cli("feed", "--database-url", database_url, "--output", str(target))
+    capsys.readouterr()  # what came before
+    code, _ = cli(
+        "feed", "--database-url", database_url, "--output", str(target), "--log-format", "json"
+    )
     assert code == 0
     assert target.read_text(encoding="utf-8") == out
+    said = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [line["message"] for line in said] == [f"wrote the feed to {target}"]
     code, _ = cli("feed", "--database-url", database_url, "--provider", "nobody")
     assert code == 2

@@ -10,6 +10,7 @@ from typing import Any
 from catalogsync import api
 from catalogsync.cli.commands import App, Handler
 from catalogsync.errors import ConfigError
+from catalogsync.logs import notice_line
 from catalogsync.notify.results import ChannelTest, DeliveryList, DeliveryReport
 from catalogsync.present.registry import DEFAULT, format_names
 
@@ -44,7 +45,7 @@ def cmd_feed(app: App, args: argparse.Namespace) -> int:
         path.write_text(document, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    print(f"wrote the feed to {path}", file=sys.stderr)
+    print(notice_line(f"wrote the feed to {path}", args.log_format, "INFO"), file=sys.stderr)
     return 0
 
 
