@@ -11,9 +11,10 @@ from decimal import Decimal
 import pytest
 
 from catalogsync.catalog import Catalog, Model, Price
+from catalogsync.present.charts import steps
 from catalogsync.web.auth import Auth
 from catalogsync.web.catalog_view import PAGE_SIZE, CatalogQuery, catalog_page
-from catalogsync.web.charts import price_charts, steps
+from catalogsync.web.charts import price_charts
 from catalogsync.web.pages import state_of
 from catalogsync.web.server import is_loopback
 

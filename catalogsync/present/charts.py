@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html import escape
+from typing import Protocol
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 DASHES = ("", "7 4", "2 3", "9 3 2 3", "4 4", "1 2")
@@ -40,6 +41,31 @@ class Series:
 
     label: str
     points: Sequence[tuple[datetime, Decimal | None]]
+
+
+class Period(Protocol):
+    """A price from ``start`` until ``end`` (``None``: still current), as the library's
+    price history gives it (``reads.prices.PricePoint``)."""
+
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime | None: ...
+
+
+def steps(periods: Sequence[Period]) -> list[tuple[datetime, Decimal | None]]:
+    """A price's periods as the steps of a ``Series``: each amount from its start, and
+    ``None`` from an end that no next period starts at (removed, later maybe added again)."""
+    found: list[tuple[datetime, Decimal | None]] = []
+    ordered = sorted(periods, key=lambda p: p.start)
+    for index, period in enumerate(ordered):
+        found.append((period.start, period.amount))
+        following = ordered[index + 1].start if index + 1 < len(ordered) else None
+        if period.end is not None and period.end != following:
+            found.append((period.end, None))
+    return found
 
 
 def nice_ticks(low: Decimal, high: Decimal, count: int = 5) -> list[Decimal]:

@@ -23,13 +23,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
 from html import escape
 from typing import IO, TYPE_CHECKING
 
 from catalogsync.codec import canonical_decimal
 from catalogsync.keys import price_unit, price_words
-from catalogsync.present.charts import Series, step_chart
+from catalogsync.present.charts import Series, step_chart, steps
 from catalogsync.present.prices import (
     CHANGE_COLUMNS,
     HEADER,
@@ -41,7 +40,7 @@ from catalogsync.present.prices import (
 from catalogsync.reads.prices import changed_models
 
 if TYPE_CHECKING:
-    from catalogsync.reads.prices import PriceChange, PricePoint
+    from catalogsync.reads.prices import PriceChange
     from catalogsync.results import PriceReport
 
 CHART_WIDTH, CHART_HEIGHT = 360, 170
@@ -276,7 +275,7 @@ def _chart_card(
     units = {price_unit(key) for key in history}
     single = units.pop() if len(units) == 1 else ""
     lines = [
-        Series(_label(key, single), _steps(points))
+        Series(_label(key, single), steps(points))
         for key, points in sorted(history.items())
         if points
     ]
@@ -296,15 +295,3 @@ def _chart_card(
 def _label(key: tuple[str, ...], single_unit: str) -> str:
     words = " ".join(price_words(key))
     return words if single_unit else f"{words} ({price_unit(key)})"
-
-
-def _steps(points: Sequence[PricePoint]) -> list[tuple[datetime, Decimal | None]]:
-    """A price's history as step changes: each amount from its start; ``None`` from where
-    it was absent (removed, later maybe added again)."""
-    steps: list[tuple[datetime, Decimal | None]] = []
-    for index, point in enumerate(points):
-        steps.append((point.start, point.amount))
-        following = points[index + 1].start if index + 1 < len(points) else None
-        if point.end is not None and point.end != following:
-            steps.append((point.end, None))
-    return steps

@@ -1,8 +1,8 @@
 """A model's price history as step charts: one chart per unit, one line per price point.
 
-The drawing is ``catalogsync.present.charts``'; this module only groups a model's
-series by unit (amounts in different units share no axis) and turns each price's
-periods into steps, a gap (``None``) where a price was absent.
+The drawing, and the turning of a price's periods into steps, are
+``catalogsync.present.charts``'; this module only groups a model's series by unit
+(amounts in different units share no axis).
 """
 
 from __future__ import annotations
@@ -11,24 +11,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from typing import Protocol
 
 from markupsafe import Markup
 
 from catalogsync.keys import price_unit, price_words
-from catalogsync.present.charts import Series, step_chart
-
-
-class Period(Protocol):
-    """A price from ``start`` until ``end`` (``None``: still current), as the library gives."""
-
-    @property
-    def amount(self) -> Decimal: ...
-    @property
-    def start(self) -> datetime: ...
-    @property
-    def end(self) -> datetime | None: ...
+from catalogsync.present.charts import Period, Series, step_chart, steps
 
 
 @dataclass(frozen=True)
@@ -38,19 +25,6 @@ class Chart:
     unit: str
     svg: Markup
     lines: int
-
-
-def steps(periods: Sequence[Period]) -> list[tuple[datetime, Decimal | None]]:
-    """A price's periods as steps: each amount from its start, and ``None`` from an end
-    that no next period starts at."""
-    found: list[tuple[datetime, Decimal | None]] = []
-    ordered = sorted(periods, key=lambda p: p.start)
-    for index, period in enumerate(ordered):
-        found.append((period.start, period.amount))
-        following = ordered[index + 1].start if index + 1 < len(ordered) else None
-        if period.end is not None and period.end != following:
-            found.append((period.end, None))
-    return found
 
 
 def price_charts(
