@@ -28,6 +28,7 @@ from rich.table import Table
 
 from catalogsync.codec import canonical_decimal
 from catalogsync.present.output import add_row, write_json, write_rich
+from catalogsync.present.tabular import write_jsonl
 from catalogsync.text import csv_cell, printable
 
 if TYPE_CHECKING:
@@ -144,10 +145,7 @@ def render_price_csv(found: PricesAt, out: IO[str]) -> None:
 
 def render_price_jsonl(found: PricesAt, out: IO[str]) -> None:
     """One JSON object per price point, each with the version and the payload's hash."""
-    from catalogsync.present.output import dumps_json
-
-    for record in _point_records(found):
-        out.write(dumps_json(record, indent=None) + "\n")
+    write_jsonl(_point_records(found), out)
 
 
 def render_price_table(found: PricesAt, out: IO[str]) -> None:
