@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from catalogsync.amounts import Move
 from catalogsync.database import database_boundary
 from catalogsync.db.session import reading
 from catalogsync.errors import ConfigError
@@ -56,7 +57,7 @@ class ReportFilter:
 
 
 @dataclass(frozen=True)
-class PriceNet:
+class PriceNet(Move):
     """One price point's net change over a period: first old amount -> last new amount."""
 
     provider: str
@@ -73,25 +74,6 @@ class PriceNet:
     moves: int
     first_changed_at: datetime
     last_changed_at: datetime
-
-    @property
-    def absolute_change(self) -> Decimal | None:
-        """``new - old``, exact, when both are amounts."""
-        from catalogsync.reads.prices import exact_difference
-
-        if self.old_amount is None or self.new_amount is None:
-            return None
-        return exact_difference(self.new_amount, self.old_amount)
-
-    @property
-    def percent_change(self) -> Decimal | None:
-        """The net move as a percentage of the old amount (two decimals), unless it was 0."""
-        delta = self.absolute_change
-        from catalogsync.reads.prices import percent_of
-
-        if delta is None or self.old_amount is None or self.old_amount == 0:
-            return None
-        return percent_of(delta, self.old_amount)
 
     def record(self) -> dict[str, object]:
         """The row under ``SUMMARY_COLUMNS``."""

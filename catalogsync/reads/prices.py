@@ -6,35 +6,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal
+from decimal import Decimal
 
 from sqlalchemy import Connection, func, select
 
+from catalogsync.amounts import Move
 from catalogsync.db.bulk import chunks
 from catalogsync.db.models import catalog_versions, providers
 from catalogsync.db.views import price_changes, price_history
 from catalogsync.keys import PRICE
 
-PERCENT = Decimal("0.01")
-
-
-def exact_difference(new: Decimal, old: Decimal) -> Decimal:
-    """``new - old`` with as many digits as it takes (Python's default keeps 28)."""
-    exponent = min(new.as_tuple().exponent, old.as_tuple().exponent)
-    assert isinstance(exponent, int)  # finite amounts only are stored
-    digits = max(new.adjusted(), old.adjusted()) - exponent + 2
-    return Context(prec=max(28, digits), Emax=MAX_EMAX, Emin=MIN_EMIN).subtract(new, old)
-
-
-def percent_of(delta: Decimal, base: Decimal) -> Decimal:
-    """``delta`` as a percentage of ``base``, to two decimals, whatever their sizes."""
-    digits = (delta.adjusted() + 2) - base.adjusted() + 6  # the quotient's integer digits, +
-    context = Context(prec=max(28, digits), rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN)
-    return context.divide(context.multiply(delta, 100), base).quantize(PERCENT, context=context)
-
 
 @dataclass(frozen=True)
-class PriceChange:
+class PriceChange(Move):
     """One row of ``price_changes``, with the change worked out."""
 
     provider: str
@@ -47,22 +31,6 @@ class PriceChange:
     change: str
     changed_at: datetime
     catalog_version: int
-
-    @property
-    def absolute_change(self) -> Decimal | None:
-        """``new - old``, for a price that moved: exact, however many digits they have."""
-        if self.old_amount is None or self.new_amount is None:
-            return None
-        return exact_difference(self.new_amount, self.old_amount)
-
-    @property
-    def percent_change(self) -> Decimal | None:
-        """The move as a percentage of the old price (two decimals, rounded half to even),
-        unless the old was 0."""
-        delta = self.absolute_change
-        if delta is None or self.old_amount is None or self.old_amount == 0:
-            return None
-        return percent_of(delta, self.old_amount)
 
     def record(self) -> dict[str, object]:
         """The row under ``REPORT_COLUMNS``: the view's columns, then the change worked out.
