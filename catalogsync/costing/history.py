@@ -32,6 +32,7 @@ from catalogsync.costing.rules import (
 )
 from catalogsync.db import models as t
 from catalogsync.db.session import reading
+from catalogsync.keys import PRICE
 
 Ask = tuple[str, str, str, str]
 """What a usage row's quantity asks for: price type, variant, service tier, region."""
@@ -247,14 +248,7 @@ def load_model(conn: Connection, provider: str, provider_id: int, model: str) ->
         StoredPrice(**row._mapping)
         for row in conn.execute(
             select(
-                prices.c.price_type,
-                prices.c.variant,
-                prices.c.tier,
-                prices.c.service_tier,
-                prices.c.region,
-                prices.c.unit,
-                prices.c.amount,
-                prices.c.currency,
+                *(prices.c[name] for name in (*PRICE.fields, *PRICE.values)),
                 prices.c.valid_from,
                 prices.c.valid_to,
             ).where(prices.c.provider_id == provider_id, prices.c.model_id == model)

@@ -21,6 +21,7 @@ from catalogsync.database import Database, database_boundary
 from catalogsync.db import models as t
 from catalogsync.db.session import reading
 from catalogsync.errors import CatalogSyncError
+from catalogsync.keys import PRICE
 from catalogsync.payloads import decompress
 from catalogsync.reads.versions import VersionRow, list_versions
 
@@ -100,27 +101,13 @@ def _points(conn: Connection, provider_id: int, model: str, at: datetime) -> lis
     prices = t.prices
     rows = conn.execute(
         select(
-            prices.c.price_type,
-            prices.c.variant,
-            prices.c.tier,
-            prices.c.service_tier,
-            prices.c.region,
-            prices.c.unit,
-            prices.c.amount,
-            prices.c.currency,
-            prices.c.valid_from,
+            *(prices.c[name] for name in (*PRICE.fields, *PRICE.values)),
+            prices.c.valid_from.label("since"),
         )
         .where(prices.c.provider_id == provider_id, prices.c.model_id == model, *_valid(prices, at))
-        .order_by(
-            prices.c.price_type,
-            prices.c.variant,
-            prices.c.tier,
-            prices.c.service_tier,
-            prices.c.region,
-            prices.c.unit,
-        )
+        .order_by(*(prices.c[name] for name in PRICE.fields))
     )
-    return [PricePoint(*row) for row in rows]
+    return [PricePoint(**row._mapping) for row in rows]
 
 
 def _payload(conn: Connection, version_id: int) -> bytes:
