@@ -46,23 +46,27 @@ from catalogsync.catalog import Catalog, Model, Price
 from catalogsync.config import ProviderSettings
 from catalogsync.errors import ConfigError, PayloadError
 from catalogsync.providers.base import load_json, reject_unknown_options, require_unique
+from catalogsync.providers.openrouter_pricing import PRICE_KEYS, TOKENS
 
 if TYPE_CHECKING:
     import httpx
 
-TOKENS = "USD/1M tokens"
 CURRENCY = "USD"
 MILLION = Decimal(1_000_000)
-# key -> (price type, unit, scaled to per 1M tokens)
+# key -> (price type, unit, scaled to per 1M tokens). The OpenRouter-shaped keys these
+# APIs use, named as OpenRouter's adapter names them; per-token amounts are scaled.
 PER_TOKEN: dict[str, tuple[str, str, bool]] = {
-    "prompt": ("input_tokens", TOKENS, True),
-    "completion": ("output_tokens", TOKENS, True),
-    "input_cache_read": ("cache_read_tokens", TOKENS, True),
-    "input_cache_write": ("cache_write_tokens", TOKENS, True),
-    "internal_reasoning": ("reasoning_tokens", TOKENS, True),
-    "request": ("request", "USD/request", False),
-    "image": ("input_image", "USD/image", False),
-    "web_search": ("web_search", "USD/request", False),
+    key: (*PRICE_KEYS[key], PRICE_KEYS[key][1] == TOKENS)
+    for key in (
+        "prompt",
+        "completion",
+        "input_cache_read",
+        "input_cache_write",
+        "internal_reasoning",
+        "request",
+        "image",
+        "web_search",
+    )
 }
 PER_MILLION: dict[str, tuple[str, str, bool]] = {
     "input": ("input_tokens", TOKENS, False),
